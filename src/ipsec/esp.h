@@ -253,6 +253,25 @@ uint64_t esp_sa_seq(const struct esp_sa *sa);
 /** The SA's SPI in host byte order.  Thread contract: any thread. */
 uint32_t esp_sa_spi(const struct esp_sa *sa);
 
+/**
+ * Classify an inbound packet from the unprotected side and find its SPI
+ * for the SA lookup (data at the outer IP header, contiguous first
+ * segment): plain ESP (protocol 50), or RFC 3948 UDP-encapsulated ESP
+ * when the UDP destination port is natt_port (normally ESP_NATT_PORT).
+ *
+ * Thread contract: any thread, pure (reads the packet only).
+ * @param m      the packet
+ * @param natt_port  UDP port of encapsulated ESP (host order), 0 = none
+ * @param spi    out: the SPI in host order
+ * @param proto  out: IPPROTO_ESP or IPPROTO_UDP (the SADB lookup key is
+ *               ESP in both cases)
+ * @return 0 for ESP; -ESP_DROP_NOT_ESP for IKE (non-ESP marker) or a
+ *   NAT keepalive on natt_port (exception path); -ESP_DROP_PROTO for
+ *   anything else (not ESP, IPv4 fragment); -ESP_DROP_TRUNC if too short.
+ */
+int esp_pkt_spi(const struct rte_mbuf *m, uint16_t natt_port, uint32_t *spi,
+    uint8_t *proto);
+
 /** Short name of a drop reason ("replay", "auth", ...), never NULL. */
 const char *esp_drop_name(unsigned reason);
 
