@@ -508,7 +508,7 @@ insert(struct spd *spd, const struct spd_policy_conf *conf,
 		 * marked dead; both stores are release. */
 		unlink_live(spd, old, p);
 	}
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	spd_full_barrier(spd);
 	if (out != NULL)
 		*out = &p->pub;
 	return 0;
@@ -541,7 +541,7 @@ spd_delete_by_selector(struct spd *spd, enum spd_dir dir,
 	if (p == NULL)
 		return -ENOENT;
 	unlink_live(spd, p, NULL);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	spd_full_barrier(spd);
 	return 0;
 }
 
@@ -553,7 +553,7 @@ spd_delete_by_id(struct spd *spd, uint32_t id)
 	if (p == NULL)
 		return -ENOENT;
 	unlink_live(spd, p, NULL);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	spd_full_barrier(spd);
 	return 0;
 }
 
@@ -679,7 +679,7 @@ spd_set_default(struct spd *spd, enum spd_dir dir, enum spd_action act)
 	    (act != SPD_ACT_BYPASS && act != SPD_ACT_DISCARD))
 		return -EINVAL;
 	__atomic_store_n(&spd->def_action[dir], act, __ATOMIC_RELEASE);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	spd_full_barrier(spd);
 	return 0;
 }
 
@@ -740,7 +740,7 @@ run_lifetimes(struct spd *spd, uint64_t now_ns)
 				spd->expire(spd, &p->pub, 0, spd->expire_arg);
 		}
 	}
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	spd_full_barrier(spd);
 }
 
 int

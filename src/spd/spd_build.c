@@ -284,7 +284,7 @@ publish_set(struct spd *spd, unsigned int dir, unsigned int af,
 	__atomic_store_n(&spd->set[dir][af], set, __ATOMIC_RELEASE);
 	/* Make the store globally visible before the caller returns: a
 	 * classification that starts afterwards loads the new set. */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	spd_full_barrier(spd);
 }
 
 /* ---- chunks ---- */

@@ -145,6 +145,7 @@ struct spd {
 	struct spd_set *set[SPD_DIR_MAX][SPD_NAF];	/* [A] */
 	uint32_t def_action[SPD_DIR_MAX];		/* [A] */
 	uint64_t now_sec;				/* [A] wall clock */
+	uint64_t wgen;		/* [A] write generation (barrier target) */
 
 	/* Control thread only. */
 	char name[RTE_ACL_NAMESIZE];
@@ -189,6 +190,18 @@ void spd_defer_reclaim(struct spd *spd, int wait);
 /* spd_lookup.c */
 int spd_csel_match(const struct spd_csel *c, const struct spd_key *k,
     unsigned int af);
+
+/*
+ * Full barrier after a write that must be visible to every classification
+ * starting after the writing call returns (delete, flush, update).  A
+ * seq_cst read-modify-write (a locked instruction on x86) rather than
+ * atomic_thread_fence, which ThreadSanitizer does not model.
+ */
+static inline void
+spd_full_barrier(struct spd *spd)
+{
+	__atomic_fetch_add(&spd->wgen, 1, __ATOMIC_SEQ_CST);
+}
 
 static inline struct spd_pol *
 spd_pol_of(const struct spd_policy *p)
