@@ -22,6 +22,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -154,7 +155,8 @@ ctrl_broadcast(struct ctrl *c, enum ctrl_bcast how, uint8_t satype,
 		if (cl == also || cl->dead)
 			continue;
 		if (how == CTRL_BCAST_REGISTERED && !cl->promisc &&
-		    !(cl->registered & (UINT32_C(1) << satype)))
+		    (satype == 0 ? cl->registered == 0 :
+		    !(cl->registered & (UINT32_C(1) << satype))))
 			continue;
 		if (cl->qbytes >= c->p.client_queue_bytes) {
 			cl->bcast_dropped++;
@@ -281,7 +283,7 @@ ctrl_dump_start(struct ctrl *c, struct ctrl_client *cl,
 	/* The first message goes out (or is queued) before send() returns
 	 * to a synchronous client: see PFK_X_DPSEC_SYNC. */
 	dump_pump(c, cl, 1);
-	if (cl->dump != NULL && !STAILQ_EMPTY(&cl->q))
+	if (cl->sync || cl->dump == NULL || !STAILQ_EMPTY(&cl->q))
 		return;
 	dump_pump(c, cl, DUMP_BURST);
 }
@@ -496,9 +498,11 @@ ctrl_poll(struct ctrl *c, int timeout_ms)
 		    !(ev[i].events & EPOLLIN))
 			cl->dead = true;
 	}
-	TAILQ_FOREACH_SAFE(cl, &c->clients, link, tmp)
+	for (cl = TAILQ_FIRST(&c->clients); cl != NULL; cl = tmp) {
+		tmp = TAILQ_NEXT(cl, link);
 		if (cl->dead)
 			client_close(c, cl);
+	}
 	return n;
 }
 
