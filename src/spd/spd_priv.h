@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * spd_priv.h: SPD internals shared by spd.c (policy store, control
+ * thread), spd_build.c (classifier build, publish, retire) and
+ * spd_lookup.c (workers).  Only the module and its tests include it.
+ *
+ * Object lifetime, the invariant everything rests on:
+ *  - a policy is LIVE (in the store, in live[dir][af]) or a ZOMBIE (deleted
+ *    or replaced: dead = 1, in zombies[dir][af]) or RETIRED (handed to the
+ *    defer queue together with the classifier that could still reach it);
+ *  - a classifier for (dir, af) references only policies that were LIVE
+ *    when it was built; when it is replaced (rebuild or flush), it is
+ *    retired TOGETHER with zombies[dir][af], and both are freed after one
+ *    grace period.  So any policy a reader can reach through the classifier
+ *    it loaded, or through the successor chain of a replaced policy, stays
+ *    allocated until that reader's next quiescent state.
+ *  - refcnt counts the store's reference (dropped when the retire batch is
+ *    freed) plus spd_policy_ref()/snapshot references (control thread).
+ */
+#ifndef DPSEC_SPD_PRIV_H
+#define DPSEC_SPD_PRIV_H
+
+#include <sys/queue.h>
+#include <stdint.h>
+
+#include <rte_acl.h>
+#include <rte_rcu_qsbr.h>
+
+#include "spd.h"
+
+#define SPD_AF_V4 0
+#define SPD_AF_V6 1
+#define SPD_NAF 2
+
+#define SPD_DEFAULT_MAX_POLICIES 1000000u
+#define SPD_DEFAULT_QUIET_US 1000u
+#define SPD_DEFAULT_MAX_DELAY_US 20000u
+
+extern int spd_logtype;
+#define SPD_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, spd_logtype, "spd: " fmt "\n", ##__VA_ARGS__)
+
+enum spd_pol_state {
+	SPD_POL_LIVE = 0,
+	SPD_POL_ZOMBIE,
+	SPD_POL_RETIRED,
+};
+
+struct spd_pol {
+	struct spd_policy pub;		/* first: readers get &pub */
+	uint32_t dead;			/* [A] release store when unlinked */
+	/* [A] set (release) before dead when replaced by spd_update(): the
+	 * object now holding this selector; readers follow it. */
+	struct spd_pol *successor;
+	uint32_t refcnt;		/* [C] */
+	uint8_t state;			/* [C] enum spd_pol_state */
+	uint8_t af;			/* [I] SPD_AF_* */
+	uint8_t soft_sent;		/* [C] soft expiry reported */
+	uint32_t sel_hash;		/* [I] hash of (dir, normalized sel) */
+	uint64_t seq;			/* [C] insertion order */
+	uint64_t add_mono_ns;		/* [C] */
+	TAILQ_ENTRY(spd_pol) link;	/* [C] live, zombie or retire list */
+	TAILQ_ENTRY(spd_pol) lft_link;	/* [C] policies with lifetimes */
+	struct spd_pol *id_next;	/* [C] id hash chain */
+	struct spd_pol *sel_next;	/* [C] selector hash chain */
+	size_t size;			/* [I] bytes allocated */
+	uint8_t blob[];			/* [I] copy of conf->blob */
+};
+
+TAILQ_HEAD(spd_pol_list, spd_pol);
+
+/* Compact copy of a selector for the readers' slow path (a hit on a
+ * deleted policy, until the next rebuild): addresses pre-masked. */
+struct spd_csel {
+	uint8_t proto;			/* SPD_PROTO_ANY = any */
+	uint8_t src_plen, dst_plen;
+	uint8_t rsvd;
+	uint16_t sport_lo, sport_hi, dport_lo, dport_hi;
+	uint8_t src[16], dst[16];
+};
+
+/* A published classifier for one (dir, af).  Immutable once published. */
+struct spd_cls {
+	struct rte_acl_ctx *acl;	/* NULL when n == 0 */
+	uint32_t n;			/* rules; userdata = rank + 1 */
+	uint32_t af;			/* SPD_AF_* */
+	size_t acl_bytes;		/* rte_malloc heap growth of the build */
+	struct spd_csel *csel;		/* [n] in rank order */
+	struct spd_pol *pol[];		/* [n] in rank (precedence) order */
+};
+
+/* What goes through the defer queue: a classifier and the policies that
+ * can only be reached through it. */
+struct spd_retire {
+	struct spd_cls *cls;
+	struct spd_pol_list pols;
+	uint64_t token;			/* rte_rcu_qsbr_start() */
+	TAILQ_ENTRY(spd_retire) link;
+};
+TAILQ_HEAD(spd_retire_list, spd_retire);
+
+struct spd_htab {
+	struct spd_pol **b;
+	uint32_t mask;			/* buckets - 1 */
+	uint32_t n;
+};
+
+struct spd {
+	/* Read by workers. */
+	struct spd_cls *cls[SPD_DIR_MAX][SPD_NAF];	/* [A] */
+	uint32_t def_action[SPD_DIR_MAX];		/* [A] */
+	uint64_t now_sec;				/* [A] wall clock */
+
+	/* Control thread only. */
+	char name[RTE_ACL_NAMESIZE];
+	struct rte_rcu_qsbr *qsbr;
+	struct spd_retire_list defer;	/* FIFO, tokens ascending */
+	uint32_t ndefer;
+	struct spd_pol_list live[SPD_DIR_MAX][SPD_NAF];
+	struct spd_pol_list zombies[SPD_DIR_MAX][SPD_NAF];
+	struct spd_pol_list lft;	/* live policies with lifetimes */
+	uint32_t nlive[SPD_DIR_MAX][SPD_NAF];
+	uint8_t dirty[SPD_DIR_MAX][SPD_NAF];
+	uint32_t count;
+	uint32_t max_policies;
+	uint64_t quiet_ns, max_delay_ns;
+	uint64_t first_change_ns;	/* 0 = nothing pending */
+	uint64_t last_change_ns;
+	uint64_t last_lft_ns;
+	struct spd_htab by_id, by_sel;
+	uint32_t id_gen;
+	uint64_t seq;
+	spd_expire_fn expire;
+	void *expire_arg;
+	struct spd_stats st;
+};
+
+/* spd.c */
+uint64_t spd_mono_ns(void);
+void spd_pol_unref(struct spd *spd, struct spd_pol *p);
+int spd_af_index(uint8_t af);
+void spd_sel_compact(const struct spd_selector *s, struct spd_csel *c);
+
+/* spd_build.c */
+int spd_build_publish(struct spd *spd, unsigned int dir, unsigned int af);
+int spd_publish_empty(struct spd *spd, unsigned int dir, unsigned int af,
+    struct spd_pol_list *extra);
+void spd_retire_free(struct spd *spd, struct spd_retire *r);
+void spd_defer_reclaim(struct spd *spd, int wait);
+
+/* spd_lookup.c */
+int spd_csel_match(const struct spd_csel *c, const struct spd_key *k,
+    unsigned int af);
+
+static inline struct spd_pol *
+spd_pol_of(const struct spd_policy *p)
+{
+	return (struct spd_pol *)(uintptr_t)p;
+}
+
+#endif /* DPSEC_SPD_PRIV_H */
