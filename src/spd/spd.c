@@ -302,6 +302,7 @@ spd_pol_unref(struct spd *spd, struct spd_pol *p)
 	if (--p->refcnt != 0)
 		return;
 	spd->st.policy_bytes -= p->size;
+	free(p->cands);
 	free(p);
 }
 
@@ -453,6 +454,34 @@ link_live(struct spd *spd, struct spd_pol *p)
 	return 0;
 }
 
+/*
+ * Before p dies: the rules after it in the classifier readers may hold
+ * that overlap it (O(chunk) compares here, so that a reader that hits the
+ * dead p tests a few candidates instead of the rest of the chunk).
+ * Without memory the readers scan the chunk instead.
+ */
+static void
+make_cands(struct spd *spd, struct spd_pol *p)
+{
+	const struct spd_cls *c = p->in_cls;
+	struct spd_cands *cd;
+	uint32_t i, n = 0, r = p->in_rank;
+
+	if (c == NULL || r >= c->n || c->pol[r] != p || p->cands != NULL)
+		return;
+	for (i = r + 1; i < c->n; i++)
+		n += (uint32_t)spd_csel_overlap(&c->csel[r], &c->csel[i]);
+	cd = malloc(sizeof(*cd) + (size_t)n * sizeof(cd->rank[0]));
+	if (cd == NULL)
+		return;
+	cd->cls = c;
+	cd->n = 0;
+	for (i = r + 1; i < c->n; i++)
+		if (spd_csel_overlap(&c->csel[r], &c->csel[i]))
+			cd->rank[cd->n++] = i;
+	__atomic_store_n(&p->cands, cd, __ATOMIC_RELEASE);
+}
+
 /* Unlink from the store and make it a zombie of its (dir, af). */
 static void
 unlink_live(struct spd *spd, struct spd_pol *p, struct spd_pol *successor)
@@ -468,6 +497,7 @@ unlink_live(struct spd *spd, struct spd_pol *p, struct spd_pol *successor)
 		TAILQ_REMOVE(&spd->lft, p, lft_link);
 	spd->nlive[d][a]--;
 	spd->count--;
+	make_cands(spd, p);
 	if (successor != NULL)
 		__atomic_store_n(&p->successor, successor, __ATOMIC_RELEASE);
 	__atomic_store_n(&p->dead, 1, __ATOMIC_RELEASE);

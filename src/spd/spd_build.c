@@ -453,8 +453,10 @@ spd_commit_one(struct spd *spd, unsigned int dir, unsigned int af)
 			ch->cls = c;
 			ch->dirty = 0;
 			spd->st.acl_bytes += c->acl_bytes;
-			for (i = 0; i < c->n; i++)
+			for (i = 0; i < c->n; i++) {
 				c->pol[i]->in_cls = c;
+				c->pol[i]->in_rank = i;
+			}
 		}
 		set->c[set->n++] = ch->cls;
 	}

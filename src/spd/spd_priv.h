@@ -73,6 +73,11 @@ struct spd_pol {
 	uint64_t add_mono_ns;		/* [C] */
 	struct spd_chunk *chunk;	/* [C] while LIVE */
 	struct spd_cls *in_cls;		/* [C] last classifier built with it */
+	uint32_t in_rank;		/* [C] its rank in in_cls */
+	/* [A] set (release) before dead: the rules of in_cls after in_rank
+	 * that overlap this policy's selector, i.e. every rule that can
+	 * match a key this one matched (the readers' slow path). */
+	struct spd_cands *cands;
 	TAILQ_ENTRY(spd_pol) link;	/* [C] live, zombie or retire list */
 	TAILQ_ENTRY(spd_pol) lft_link;	/* [C] policies with lifetimes */
 	struct spd_pol *id_next;	/* [C] id hash chain */
@@ -91,6 +96,12 @@ struct spd_csel {
 	uint8_t rsvd;
 	uint16_t sport_lo, sport_hi, dport_lo, dport_hi;
 	uint8_t src[16], dst[16];
+};
+
+struct spd_cands {
+	const struct spd_cls *cls;
+	uint32_t n;
+	uint32_t rank[];
 };
 
 /* The compiled classifier of one chunk.  Immutable once published except
@@ -190,6 +201,7 @@ void spd_defer_reclaim(struct spd *spd, int wait);
 /* spd_lookup.c */
 int spd_csel_match(const struct spd_csel *c, const struct spd_key *k,
     unsigned int af);
+int spd_csel_overlap(const struct spd_csel *a, const struct spd_csel *b);
 
 /*
  * Full barrier after a write that must be visible to every classification
