@@ -32,6 +32,7 @@
 #define DPSEC_SPD_PRIV_H
 
 #include <sys/queue.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include <rte_acl.h>
@@ -99,7 +100,8 @@ struct spd_csel {
 };
 
 struct spd_cands {
-	const struct spd_cls *cls;
+	const struct spd_cls *cls;	/* the classifier the ranks refer to */
+	struct spd_cands *next;		/* for other classifiers */
 	uint32_t n;
 	uint32_t rank[];
 };
@@ -113,6 +115,9 @@ struct spd_cls {
 	size_t acl_bytes;		/* [C] rte_malloc heap growth of build */
 	struct spd_cls *rnext;		/* [C] retire batch chain */
 	uint8_t retiring;		/* [C] */
+	uint8_t keep;			/* [C] */
+	void *rules;			/* [C] until compiled */
+	size_t rsz;
 	struct spd_csel *csel;		/* [n] in rank order */
 	struct spd_pol *pol[];		/* [n] in rank (precedence) order */
 };
@@ -130,7 +135,27 @@ struct spd_chunk {
 	struct spd_pol *first;		/* NULL when empty */
 	uint32_t n;
 	uint8_t dirty;
-	struct spd_cls *cls;		/* published, or NULL */
+	uint64_t gen;			/* bumped on every change */
+	struct spd_cls *cls;		/* last built for it, or NULL */
+};
+
+/* A rebuild of the dirty chunks of one (dir, af): prepared by the control
+ * thread, compiled by the builder thread (or inline), published by the
+ * control thread. */
+struct spd_job_ent {
+	struct spd_chunk *ch;
+	uint64_t gen;
+	struct spd_cls *cls;
+	uint8_t built;
+};
+struct spd_job {
+	unsigned int dir, af;
+	uint64_t flush_gen;
+	uint64_t build_ns;
+	int err;
+	uint32_t done;			/* [A] */
+	uint32_t n;
+	struct spd_job_ent e[];
 };
 TAILQ_HEAD(spd_chunk_list, spd_chunk);
 
@@ -177,6 +202,15 @@ struct spd {
 	uint64_t last_change_ns;
 	uint64_t last_lft_ns;
 	struct spd_htab by_id, by_sel;
+	struct spd_job *job;		/* in flight, or NULL */
+	uint64_t flush_gen;
+	unsigned int rr;		/* next (dir, af) to build */
+	int has_builder;
+	pthread_t builder;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct spd_job *bjob;		/* [mu] handed to the builder */
+	int quit;			/* [mu] */
 	uint32_t id_gen;
 	uint64_t seq;
 	spd_expire_fn expire;
@@ -192,6 +226,11 @@ void spd_sel_compact(const struct spd_selector *s, struct spd_csel *c);
 
 /* spd_build.c */
 int spd_commit_one(struct spd *spd, unsigned int dir, unsigned int af);
+int spd_job_start(struct spd *spd, unsigned int dir, unsigned int af);
+int spd_job_poll(struct spd *spd, int wait);
+int spd_builder_start(struct spd *spd);
+void spd_builder_stop(struct spd *spd);
+void spd_cands_add(struct spd_pol *p, const struct spd_cls *c, uint32_t r);
 void spd_flush_one(struct spd *spd, unsigned int dir, unsigned int af);
 int spd_chunk_insert(struct spd *spd, struct spd_pol *p);
 void spd_chunk_remove(struct spd *spd, struct spd_pol *p);
