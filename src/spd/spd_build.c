@@ -39,6 +39,14 @@ _Static_assert(sizeof(struct spd_key) == 40, "key size");
 #define NF6 11
 
 static uint32_t acl_ctx_counter;
+/*
+ * rte_acl_create() and rte_acl_free() walk and edit DPDK's global list of
+ * ACL contexts under its tailq lock, and allocate from the rte_malloc heap
+ * under its lock; we also take this mutex around compiles and frees so
+ * that the builder thread and the control thread are ordered in a way
+ * ThreadSanitizer sees (the DPDK locks live in uninstrumented code).
+ */
+static pthread_mutex_t acl_list_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /*
  * Field order: the protocol (rte_acl wants a 1-byte first field), then
@@ -183,19 +191,61 @@ cls_compile(struct spd_cls *c)
 	prm.socket_id = SOCKET_ID_ANY;
 	prm.rule_size = (uint32_t)c->rsz;
 	prm.max_rule_num = c->n;
+	/* The whole compile under the lock: it is also the only other user
+	 * of the rte_malloc heap inside the SPD (see acl_list_lock). */
+	pthread_mutex_lock(&acl_list_lock);
 	before = heap_used();
 	c->acl = rte_acl_create(&prm);
-	if (c->acl == NULL)
+	if (c->acl == NULL) {
+		pthread_mutex_unlock(&acl_list_lock);
 		return -(rte_errno ? rte_errno : ENOMEM);
+	}
 	rc = rte_acl_add_rules(c->acl, c->rules, c->n);
 	if (rc == 0)
 		rc = rte_acl_build(c->acl, &cfg);
+	c->acl_bytes = heap_used() - before;
+	pthread_mutex_unlock(&acl_list_lock);
 	if (rc != 0)
 		return rc;
-	c->acl_bytes = heap_used() - before;
 	free(c->rules);
 	c->rules = NULL;
 	return 0;
+}
+
+/*
+ * With a builder thread, rte_acl contexts are freed there: all rte_malloc
+ * traffic of the SPD then happens in one thread (the heap lock lives in
+ * uninstrumented DPDK code, so ThreadSanitizer could not order a free
+ * here against an allocation there), and the control thread does not pay
+ * for the free.  Without memory for the queue, free here.
+ */
+static void
+acl_free(struct spd *spd, struct rte_acl_ctx *acl)
+{
+	if (acl == NULL)
+		return;
+	if (spd->has_builder) {
+		pthread_mutex_lock(&spd->mu);
+		if (spd->nfq == spd->capfq) {
+			uint32_t cap = spd->capfq ? 2 * spd->capfq : 64;
+			void *q = realloc(spd->fq, cap * sizeof(spd->fq[0]));
+
+			if (q != NULL) {
+				spd->fq = q;
+				spd->capfq = cap;
+			}
+		}
+		if (spd->nfq < spd->capfq) {
+			spd->fq[spd->nfq++] = acl;
+			pthread_cond_signal(&spd->cv);
+			pthread_mutex_unlock(&spd->mu);
+			return;
+		}
+		pthread_mutex_unlock(&spd->mu);
+	}
+	pthread_mutex_lock(&acl_list_lock);
+	rte_acl_free(acl);
+	pthread_mutex_unlock(&acl_list_lock);
 }
 
 static void
@@ -204,7 +254,7 @@ cls_free(struct spd *spd, struct spd_cls *c)
 	if (c == NULL)
 		return;
 	spd->st.acl_bytes -= c->acl_bytes;
-	rte_acl_free(c->acl);
+	acl_free(spd, c->acl);
 	free(c->rules);
 	free(c->csel);
 	free(c);
@@ -592,12 +642,23 @@ builder_main(void *arg)
 
 	pthread_mutex_lock(&spd->mu);
 	for (;;) {
-		while (spd->bjob == NULL && !spd->quit)
+		while (spd->bjob == NULL && spd->nfq == 0 && !spd->quit)
 			pthread_cond_wait(&spd->cv, &spd->mu);
+		while (spd->nfq != 0) {
+			struct rte_acl_ctx *acl = spd->fq[--spd->nfq];
+
+			pthread_mutex_unlock(&spd->mu);
+			pthread_mutex_lock(&acl_list_lock);
+			rte_acl_free(acl);
+			pthread_mutex_unlock(&acl_list_lock);
+			pthread_mutex_lock(&spd->mu);
+		}
 		if (spd->quit)
 			break;
 		job = spd->bjob;
 		spd->bjob = NULL;
+		if (job == NULL)
+			continue;
 		pthread_mutex_unlock(&spd->mu);
 		job_run(job);
 		pthread_mutex_lock(&spd->mu);
@@ -639,6 +700,10 @@ spd_builder_stop(struct spd *spd)
 	pthread_cond_destroy(&spd->cv);
 	pthread_mutex_destroy(&spd->mu);
 	spd->has_builder = 0;
+	while (spd->nfq != 0)		/* queued after the last wakeup */
+		acl_free(spd, spd->fq[--spd->nfq]);
+	free(spd->fq);
+	spd->fq = NULL;
 }
 
 /*

@@ -210,6 +210,8 @@ struct spd {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct spd_job *bjob;		/* [mu] handed to the builder */
+	struct rte_acl_ctx **fq;	/* [mu] contexts for the builder to free */
+	uint32_t nfq, capfq;		/* [mu] */
 	int quit;			/* [mu] */
 	uint32_t id_gen;
 	uint64_t seq;
