@@ -326,7 +326,8 @@ fill_op(const struct xform_session *s, const struct cdev_sess *cs,
 	switch (cs->kind) {
 	case K_AEAD:
 		xform_nonce12(s, op, pv->iv);
-		memcpy(pv->aad, op->aad, s->aad_len);
+		/* Constant size: a variable one compiles to rep movs. */
+		memcpy(pv->aad, op->aad, XFORM_AAD_MAX);
 		sym->aead.data.offset = op->cipher_off;
 		sym->aead.data.length = op->cipher_len;
 		sym->aead.aad.data = pv->aad;
