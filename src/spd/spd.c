@@ -252,6 +252,7 @@ spd_create(const struct spd_params *prm)
 		for (a = 0; a < SPD_NAF; a++) {
 			TAILQ_INIT(&spd->live[d][a]);
 			TAILQ_INIT(&spd->zombies[d][a]);
+			TAILQ_INIT(&spd->chunks[d][a]);
 		}
 	}
 	TAILQ_INIT(&spd->lft);
@@ -261,6 +262,8 @@ spd_create(const struct spd_params *prm)
 	    SPD_DEFAULT_QUIET_US);
 	spd->max_delay_ns = 1000ull * (prm->max_delay_us ? prm->max_delay_us :
 	    SPD_DEFAULT_MAX_DELAY_US);
+	spd->chunk_max = prm->chunk_size ? prm->chunk_size :
+	    SPD_DEFAULT_CHUNK;
 	spd->expire = prm->expire;
 	spd->expire_arg = prm->expire_arg;
 	spd->id_gen = 8;
@@ -420,7 +423,7 @@ mark_dirty(struct spd *spd, unsigned int dir, unsigned int af)
 
 /* Insert after the last policy of priority <= p's (insertion order within
  * a priority).  Usually appends: the walk starts at the tail. */
-static void
+static int
 link_live(struct spd *spd, struct spd_pol *p)
 {
 	struct spd_pol_list *l = &spd->live[p->pub.dir][p->af];
@@ -435,6 +438,10 @@ link_live(struct spd *spd, struct spd_pol *p)
 		TAILQ_INSERT_HEAD(l, p, link);
 	else
 		TAILQ_INSERT_AFTER(l, q, p, link);
+	if (spd_chunk_insert(spd, p) != 0) {
+		TAILQ_REMOVE(l, p, link);
+		return -ENOMEM;
+	}
 	spd->nlive[p->pub.dir][p->af]++;
 	spd->count++;
 	htab_insert(&spd->by_id, p, 1);
@@ -443,6 +450,7 @@ link_live(struct spd *spd, struct spd_pol *p)
 	    p->pub.lft.soft_use || p->pub.lft.hard_use)
 		TAILQ_INSERT_TAIL(&spd->lft, p, lft_link);
 	mark_dirty(spd, p->pub.dir, p->af);
+	return 0;
 }
 
 /* Unlink from the store and make it a zombie of its (dir, af). */
@@ -451,6 +459,7 @@ unlink_live(struct spd *spd, struct spd_pol *p, struct spd_pol *successor)
 {
 	unsigned int d = p->pub.dir, a = p->af;
 
+	spd_chunk_remove(spd, p);
 	TAILQ_REMOVE(&spd->live[d][a], p, link);
 	htab_remove(&spd->by_id, p, 1);
 	htab_remove(&spd->by_sel, p, 0);
@@ -485,16 +494,21 @@ insert(struct spd *spd, const struct spd_policy_conf *conf,
 	p = pol_new(spd, conf);
 	if (p == NULL)
 		return -ENOMEM;
-	if (old != NULL) {
-		p->pub.id = old->pub.id;
-		/* The new object must be reachable (successor) before old
-		 * is marked dead; both stores are release. */
-		unlink_live(spd, old, p);
-	} else {
-		p->pub.id = alloc_id(spd, conf->dir, update ? 0 : conf->id);
+	p->pub.id = old != NULL ? old->pub.id :
+	    alloc_id(spd, conf->dir, update ? 0 : conf->id);
+	/* For an update, both objects sit in the hashes until old is
+	 * unlinked (removal is by pointer). */
+	rc = link_live(spd, p);
+	if (rc != 0) {
+		spd_pol_unref(spd, p);
+		return rc;
 	}
-	link_live(spd, p);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (old != NULL) {
+		/* The new object is reachable (successor) before old is
+		 * marked dead; both stores are release. */
+		unlink_live(spd, old, p);
+	}
+	spd_full_barrier(spd);
 	if (out != NULL)
 		*out = &p->pub;
 	return 0;
@@ -527,7 +541,7 @@ spd_delete_by_selector(struct spd *spd, enum spd_dir dir,
 	if (p == NULL)
 		return -ENOENT;
 	unlink_live(spd, p, NULL);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	spd_full_barrier(spd);
 	return 0;
 }
 
@@ -539,7 +553,7 @@ spd_delete_by_id(struct spd *spd, uint32_t id)
 	if (p == NULL)
 		return -ENOENT;
 	unlink_live(spd, p, NULL);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	spd_full_barrier(spd);
 	return 0;
 }
 
@@ -549,21 +563,9 @@ spd_flush(struct spd *spd)
 	uint32_t n = spd->count;
 	unsigned int d, a;
 
-	for (d = 0; d < SPD_DIR_MAX; d++) {
-		for (a = 0; a < SPD_NAF; a++) {
-			struct spd_pol *p;
-
-			TAILQ_FOREACH(p, &spd->live[d][a], link) {
-				p->state = SPD_POL_ZOMBIE;
-				__atomic_store_n(&p->dead, 1, __ATOMIC_RELAXED);
-			}
-			/* Publishes NULL (release + full fence) and retires
-			 * the old classifier with every policy of (d, a). */
-			spd_publish_empty(spd, d, a, &spd->live[d][a]);
-			TAILQ_INIT(&spd->live[d][a]);
-			spd->nlive[d][a] = 0;
-		}
-	}
+	for (d = 0; d < SPD_DIR_MAX; d++)
+		for (a = 0; a < SPD_NAF; a++)
+			spd_flush_one(spd, d, a);
 	TAILQ_INIT(&spd->lft);
 	memset(spd->by_id.b, 0, (spd->by_id.mask + 1) * sizeof(void *));
 	memset(spd->by_sel.b, 0, (spd->by_sel.mask + 1) * sizeof(void *));
@@ -677,7 +679,7 @@ spd_set_default(struct spd *spd, enum spd_dir dir, enum spd_action act)
 	    (act != SPD_ACT_BYPASS && act != SPD_ACT_DISCARD))
 		return -EINVAL;
 	__atomic_store_n(&spd->def_action[dir], act, __ATOMIC_RELEASE);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	spd_full_barrier(spd);
 	return 0;
 }
 
@@ -698,7 +700,7 @@ spd_commit(struct spd *spd)
 		for (a = 0; a < SPD_NAF; a++) {
 			if (!spd->dirty[d][a])
 				continue;
-			rc = spd_build_publish(spd, d, a);
+			rc = spd_commit_one(spd, d, a);
 			if (rc != 0)
 				ret = rc;
 		}
@@ -738,7 +740,7 @@ run_lifetimes(struct spd *spd, uint64_t now_ns)
 				spd->expire(spd, &p->pub, 0, spd->expire_arg);
 		}
 	}
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	spd_full_barrier(spd);
 }
 
 int

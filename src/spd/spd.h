@@ -193,6 +193,9 @@ struct spd_params {
 	uint32_t max_delay_us;
 	spd_expire_fn expire;		/**< may be NULL */
 	void *expire_arg;
+	/** Policies per compiled chunk (0 = 4096): bounds the rebuild time
+	 * of one change; readers try ceil(n / chunk) classifiers. */
+	uint32_t chunk_size;
 };
 
 /**
