@@ -196,6 +196,18 @@ xform_session_create(uint8_t ealg, const uint8_t *ekey, uint16_t ekey_len,
 	if (akey_len > 0)
 		memcpy(s->akey, akey, akey_len);
 	rc = s->eng->session_init(s);
+	if (rc == -ENOTSUP && engine != XFORM_ENGINE_DEFAULT) {
+		/* E.g. sodium's AES-GCM is AES-256 only. */
+		e = xform_engine_default(ealg, aalg, flags);
+		XFORM_LOG(WARNING, "engine %s cannot take this %s key, "
+		    "falling back to %s", s->eng->name, s->ea->name,
+		    xform_engine_name(e));
+		if (e != XFORM_ENGINE_DEFAULT && e != s->engine) {
+			s->eng = xform_engines[e];
+			s->engine = e;
+			rc = s->eng->session_init(s);
+		}
+	}
 	if (rc < 0) {
 		xform_wipe(s, sizeof(*s));
 		free(s);

@@ -174,6 +174,31 @@ void pfk_build_sa_replay(struct pfk_build *b, uint32_t window);
  */
 int pfk_build_finish(struct pfk_build *b);
 
+/**
+ * The algorithms dpsec implements (REGISTER's SUPPORTED_AUTH/ENCRYPT, key
+ * length checks on ADD/UPDATE, dpsecctl's names).  Kept in ctrl, not taken
+ * from src/crypto/xform.h, so that ctrl does not depend on the dataplane;
+ * the ids and sizes are those of docs/INTERFACES.md.
+ */
+struct pfk_alg {
+	uint8_t id;
+	uint8_t ivlen;
+	uint16_t minbits;	/* whole key incl. salt/nonce, as setkey checks */
+	uint16_t maxbits;
+	uint16_t stepbits;	/* valid: min, min+step, ..., max */
+	uint8_t aead;		/* combined mode: auth must be NONE */
+	const char *name;	/* dpsecctl / setkey keyword */
+};
+
+/** Encryption algorithm @p id, or NULL.  Thread: any. */
+const struct pfk_alg *pfk_alg_enc(uint8_t id);
+/** Authentication algorithm @p id (not NONE), or NULL.  Thread: any. */
+const struct pfk_alg *pfk_alg_auth(uint8_t id);
+/** The whole table (@p auth: 1 auth, 0 encryption).  Thread: any. */
+const struct pfk_alg *pfk_alg_table(int auth, unsigned int *n);
+/** Is @p bits a valid key size for @p a?  Thread: any. */
+int pfk_alg_key_ok(const struct pfk_alg *a, unsigned int bits);
+
 /** Name of a message type for logs ("ADD", "X_SPDDUMP", ...). */
 const char *pfk_msg_name(unsigned int type);
 

@@ -54,9 +54,9 @@ sa_set_state(struct sa *sa, enum sa_state to)
 {
 	int rc;
 
-	rte_spinlock_lock(&sa->lock);
+	sa_lock(sa);
 	rc = sa_set_state_locked(sa, to);
-	rte_spinlock_unlock(&sa->lock);
+	sa_unlock(sa);
 	return rc;
 }
 

@@ -178,7 +178,7 @@ struct sa {
 	uint8_t		expired;	/**< [C] 0, SA_EXPIRE_SOFT or _HARD sent */
 	uint8_t		zombie;		/**< [C] deleted, kept for a dump */
 	uint8_t		linked;		/**< [C] in the indexes */
-	uint8_t		pad1;
+	uint8_t		installed;	/**< [C] sa_install succeeded */
 	struct sa_lifetime soft;	/**< [I] soft limits */
 	struct sa_lifetime hard;	/**< [I] hard limits */
 	uint8_t		enc_key[SA_ENC_KEY_MAX];   /**< [I] never logged */

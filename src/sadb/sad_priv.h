@@ -11,6 +11,7 @@
 
 #include <rte_hash.h>
 #include <rte_log.h>
+#include <rte_pause.h>
 #include <rte_rcu_qsbr.h>
 
 #include "sad.h"
@@ -24,6 +25,36 @@ extern int sad_logtype;
 #define SA_ASSERT_LOCKED(sa)	do { } while (0)
 #else
 #define SA_ASSERT_LOCKED(sa)	assert(rte_spinlock_is_locked(&(sa)->lock))
+#endif
+
+/*
+ * The per-SA promotion lock is an rte_spinlock_t (rte_spinlock_is_locked()
+ * works on it) taken with __atomic builtins rather than DPDK's x86 inline
+ * asm, so ThreadSanitizer sees the ordering it provides.
+ */
+static inline void
+sa_lock(struct sa *sa)
+{
+	while (__atomic_exchange_n(&sa->lock.locked, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&sa->lock.locked, __ATOMIC_RELAXED))
+			rte_pause();
+}
+
+static inline void
+sa_unlock(struct sa *sa)
+{
+	__atomic_store_n(&sa->lock.locked, 0, __ATOMIC_RELEASE);
+}
+
+/* ThreadSanitizer cannot see the ordering inside uninstrumented DPDK
+ * (rte_hash publication, the defer queue's grace check); under TSan we
+ * repeat it with instrumented acquire loads (sad.c). */
+#if defined(__SANITIZE_THREAD__)
+#define SAD_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define SAD_TSAN 1
+#endif
 #endif
 
 TAILQ_HEAD(sa_list, sa);
@@ -99,6 +130,7 @@ void sad_in_key_from(struct sad_in_key *k, uint8_t proto, uint32_t spi,
 int sad_in_exists(const struct sad *sad, const struct sad_in_key *k);
 int sad_unlink_sa(struct sad *sad, struct sa *sa, enum sa_drop reason);
 void sad_outb_restate(struct sad *sad, struct sa *sa);
+void sad_zombie_retire(struct sad *sad, struct sa *sa);
 
 /* dump.c */
 int sad_dump_needs(const struct sad *sad, const struct sa *sa);
