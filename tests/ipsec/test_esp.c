@@ -15,6 +15,7 @@
 #include "esp_test.h"
 
 static const uint8_t K[64] = { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77 };
+static const uint8_t zeros[8192];
 
 struct alg {
 	uint8_t ealg, aalg;
@@ -127,8 +128,8 @@ test_room(void **state)
 	len = (uint16_t)rte_pktmbuf_tailroom(m);
 	rte_pktmbuf_append(m, len);
 	memset(rte_pktmbuf_mtod(m, uint8_t *), 0, len);
-	et_ipv4(rte_pktmbuf_mtod(m, uint8_t *), 17, K, (uint16_t)(len - 20),
-	    0);
+	et_ipv4(rte_pktmbuf_mtod(m, uint8_t *), 17, zeros,
+	    (uint16_t)(len - 20), 0);
 	memcpy(copy, rte_pktmbuf_mtod(m, uint8_t *), 64);
 	assert_int_equal(esp_outb_process(sa, 0, &m, reason, 1), 0);
 	assert_int_equal(reason[0], ESP_DROP_TAILROOM);
