@@ -7,7 +7,8 @@
  * (inner bytes) and the ESP/crypto ratio and the per-packet cycles spent
  * outside the crypto call.  Not a test: nothing is asserted.
  *
- * Only the burst call is timed (rdtsc around esp_outb_process(),
+ * The median cycles of a burst call over the iterations are reported
+ * (robust on a shared machine).  Only the burst call is timed (rdtsc around esp_outb_process(),
  * esp_inb_process() or xform_process_burst()); rebuilding the input
  * packets between iterations is not.  Decap uses fresh ESP packets made
  * by the outbound SA each round, so the replay window (64) runs for real.
@@ -31,6 +32,26 @@
 #include "xform.h"
 
 #define BURST	32
+#define MAXIT	100000
+
+/* Per-burst cycle samples; the median is reported (the machine is
+ * shared: the mean would count preemptions). */
+static uint64_t samp[MAXIT];
+
+static int
+cmp64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double
+median(unsigned n)
+{
+	qsort(samp, n, sizeof(samp[0]), cmp64);
+	return (double)samp[n / 2] / BURST;
+}
 
 static struct rte_mempool *pool;
 static struct rte_mbuf *pk[BURST];
@@ -127,7 +148,7 @@ bench_crypto(struct esp_sa *so, int sz, unsigned iters)
 {
 	struct xform_op ops[BURST];
 	struct res r = { 0, 0 };
-	uint64_t t = 0, bytes = 0;
+	uint64_t bytes = 0;
 	uint8_t reason[BURST];
 	unsigned it, i;
 
@@ -152,9 +173,9 @@ bench_crypto(struct esp_sa *so, int sz, unsigned iters)
 		uint64_t t0 = rte_rdtsc_precise();
 
 		xform_process_burst(so->xs, 0, ops, BURST);
-		t += rte_rdtsc_precise() - t0;
+		samp[it] = rte_rdtsc_precise() - t0;
 	}
-	r.cyc = (double)t / ((double)iters * BURST);
+	r.cyc = median(iters);
 	r.bytes = (double)bytes / BURST;
 	return r;
 }
@@ -163,7 +184,7 @@ static struct res
 bench_outb(struct esp_sa *so, int sz, unsigned iters)
 {
 	struct res r = { 0, 0 };
-	uint64_t t = 0, bytes = 0;
+	uint64_t bytes = 0;
 	uint8_t reason[BURST];
 	unsigned it;
 
@@ -177,9 +198,9 @@ bench_outb(struct esp_sa *so, int sz, unsigned iters)
 			    esp_drop_name(reason[0]));
 			exit(1);
 		}
-		t += rte_rdtsc_precise() - t0;
+		samp[it] = rte_rdtsc_precise() - t0;
 	}
-	r.cyc = (double)t / ((double)iters * BURST);
+	r.cyc = median(iters);
 	r.bytes = (double)bytes / BURST;
 	return r;
 }
@@ -188,7 +209,7 @@ static struct res
 bench_inb(struct esp_sa *so, struct esp_sa *si, int sz, unsigned iters)
 {
 	struct res r = { 0, 0 };
-	uint64_t t = 0, bytes = 0;
+	uint64_t bytes = 0;
 	uint8_t reason[BURST];
 	unsigned it;
 
@@ -203,9 +224,9 @@ bench_inb(struct esp_sa *so, struct esp_sa *si, int sz, unsigned iters)
 			    esp_drop_name(reason[0]));
 			exit(1);
 		}
-		t += rte_rdtsc_precise() - t0;
+		samp[it] = rte_rdtsc_precise() - t0;
 	}
-	r.cyc = (double)t / ((double)iters * BURST);
+	r.cyc = median(iters);
 	r.bytes = (double)bytes / BURST;
 	return r;
 }
@@ -240,6 +261,9 @@ main(int argc, char **argv)
 	    .socket_id = -1 };
 	static const int sizes[] = { 64, 512, 1420, -1 };
 	unsigned iters = argc > 1 ? (unsigned)atoi(argv[1]) : 20000;
+
+	if (iters == 0 || iters > MAXIT)
+		iters = MAXIT;
 	unsigned a, s;
 	int e;
 
