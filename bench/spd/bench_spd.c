@@ -262,10 +262,10 @@ run(struct rte_rcu_qsbr *v, uint32_t n, uint32_t chunk)
 	spd_reclaim(spd);
 	t1 = now_ns() - t1;
 
-	printf("%7u policies: %u SPDADDs one at a time done in %.3f s, all "
+	printf("%7u policies: %u SPDADDs one at a time done in %.1f ms, all "
 	    "compiled after %.3f s (%" PRIu64 " builds, incl. the idle merge "
 	    "if it started), idle merge %.3f s, last compile %.3f s, longest "
-	    "control-thread call %.3f ms\n", n, n, adds_ns / 1e9,
+	    "control-thread call %.3f ms\n", n, n, adds_ns / 1e6,
 	    load_ns / 1e9, rebuilds_load, merge_ns / 1e9,
 	    st.last_build_ns / 1e9, worst / 1e6);
 	printf("        add-to-effect %.3f ms; delete %.1f us; flush %.3f ms"
