@@ -250,6 +250,14 @@ uint8_t xform_session_icv_len(const struct xform_session *s);
 const char *xform_engine_name(enum xform_engine e);
 
 /**
+ * Engine by name ("default", "openssl", "sodium", "cdev-aesni_mb",
+ * "cdev-openssl", "cdev-other"), for configuration files.
+ * Thread: any.
+ * @return the engine, or -1 if the name is unknown.
+ */
+int xform_engine_by_name(const char *name);
+
+/**
  * Is engine e available for (ealg, aalg, flags) after xform_init()?
  * Thread: any (after xform_init()).
  */
