@@ -69,7 +69,8 @@ enum xform_status {
 struct xform_alg {
 	uint8_t id;		/**< SADB_X_EALG_* / SADB_AALG_* number */
 	bool is_auth;		/**< authentication (SADB_EXT_SUPPORTED_AUTH) */
-	bool aead;		/**< combined mode: no separate auth alg */
+	bool aead;		/**< combined mode (GCM, ChaCha20-Poly1305 and
+			     GMAC): no separate auth alg */
 	uint8_t salt_len;	/**< trailing key bytes that are salt/nonce */
 	uint16_t key_bits_min;	/**< incl. salt, for sadb_alg_minbits */
 	uint16_t key_bits_max;	/**< incl. salt, for sadb_alg_maxbits */
