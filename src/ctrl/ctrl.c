@@ -34,6 +34,7 @@
 #include <rte_log.h>
 
 #include "ctrl_priv.h"
+#include "pfk_setkey.h"
 
 RTE_LOG_REGISTER(ctrl_logtype, dpsec.ctrl, INFO);
 
@@ -536,6 +537,52 @@ ctrl_apply(struct ctrl *c, const void *msg, size_t len, void *reply,
 		return 0;
 	h = reply;
 	return -(int)h->sadb_msg_errno;
+}
+
+struct load_ctx {
+	struct ctrl *c;
+	const char *path;
+	char *err;
+	size_t errlen;
+};
+
+static int
+load_one(void *arg, enum pfk_setkey_op op, const void *msg, size_t len,
+    unsigned int line)
+{
+	struct load_ctx *l = arg;
+	uint64_t reply[PFK_MSG_MAX / 8];
+	int rc;
+
+	if (op != PFK_SK_SEND)
+		return 0;	/* dump/get make no sense at start */
+	rc = ctrl_apply(l->c, msg, len, reply, sizeof(reply));
+	if (rc != 0)
+		snprintf(l->err, l->errlen, "%s:%u: %s: %s", l->path, line,
+		    pfk_msg_name(((const struct sadb_msg *)msg)->sadb_msg_type),
+		    strerror(-rc));
+	return rc;
+}
+
+int
+ctrl_load_setkey(struct ctrl *c, const char *path, char *err, size_t errlen)
+{
+	struct load_ctx l = { c, path, err, errlen };
+	FILE *f;
+	int rc;
+
+	f = fopen(path, "r");
+	if (f == NULL) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+		return rc;
+	}
+	rc = pfk_setkey_run(f, path, (uint32_t)getpid(), load_one, &l, err,
+	    errlen);
+	fclose(f);
+	if (rc == 0)
+		CTRL_LOG(INFO, "loaded %s", path);
+	return rc;
 }
 
 /* Creation --------------------------------------------------------------- */

@@ -14,6 +14,7 @@
 #ifndef DPSEC_CTRL_H
 #define DPSEC_CTRL_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -146,5 +147,16 @@ void ctrl_stats(const struct ctrl *c, struct ctrl_stats *st);
  */
 int ctrl_apply(struct ctrl *c, const void *msg, size_t len, void *reply,
     size_t reply_cap);
+
+/**
+ * Load a setkey(8)-syntax file at start (config directive): every command
+ * is applied in-process through ctrl_apply(), in order; dump/get commands
+ * are ignored.  Stops at the first error.
+ * @param err	receives "file:line: problem" on failure
+ * @return 0 or -errno.
+ * Thread: control thread.
+ */
+int ctrl_load_setkey(struct ctrl *c, const char *path, char *err,
+    size_t errlen);
 
 #endif /* DPSEC_CTRL_H */

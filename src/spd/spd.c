@@ -252,6 +252,7 @@ spd_create(const struct spd_params *prm)
 		for (a = 0; a < SPD_NAF; a++) {
 			TAILQ_INIT(&spd->live[d][a]);
 			TAILQ_INIT(&spd->zombies[d][a]);
+			TAILQ_INIT(&spd->chunks[d][a]);
 		}
 	}
 	TAILQ_INIT(&spd->lft);
@@ -261,6 +262,8 @@ spd_create(const struct spd_params *prm)
 	    SPD_DEFAULT_QUIET_US);
 	spd->max_delay_ns = 1000ull * (prm->max_delay_us ? prm->max_delay_us :
 	    SPD_DEFAULT_MAX_DELAY_US);
+	spd->chunk_max = prm->chunk_size ? prm->chunk_size :
+	    SPD_DEFAULT_CHUNK;
 	spd->expire = prm->expire;
 	spd->expire_arg = prm->expire_arg;
 	spd->id_gen = 8;
@@ -269,6 +272,13 @@ spd_create(const struct spd_params *prm)
 	    htab_init(&spd->by_sel, 1024) != 0)
 		goto err_nomem;
 	TAILQ_INIT(&spd->defer);
+	if (!prm->sync_build && spd_builder_start(spd) != 0) {
+		free(spd->by_id.b);
+		free(spd->by_sel.b);
+		free(spd);
+		rte_errno = EAGAIN;
+		return NULL;
+	}
 	return spd;
 
 err_nomem:
@@ -284,6 +294,8 @@ spd_free(struct spd *spd)
 {
 	if (spd == NULL)
 		return;
+	spd_builder_stop(spd);
+	spd_job_poll(spd, 1);
 	spd_flush(spd);
 	spd_defer_reclaim(spd, 1);
 	free(spd->by_id.b);
@@ -299,6 +311,12 @@ spd_pol_unref(struct spd *spd, struct spd_pol *p)
 	if (--p->refcnt != 0)
 		return;
 	spd->st.policy_bytes -= p->size;
+	while (p->cands != NULL) {
+		struct spd_cands *cd = p->cands;
+
+		p->cands = cd->next;
+		free(cd);
+	}
 	free(p);
 }
 
@@ -420,7 +438,7 @@ mark_dirty(struct spd *spd, unsigned int dir, unsigned int af)
 
 /* Insert after the last policy of priority <= p's (insertion order within
  * a priority).  Usually appends: the walk starts at the tail. */
-static void
+static int
 link_live(struct spd *spd, struct spd_pol *p)
 {
 	struct spd_pol_list *l = &spd->live[p->pub.dir][p->af];
@@ -435,6 +453,10 @@ link_live(struct spd *spd, struct spd_pol *p)
 		TAILQ_INSERT_HEAD(l, p, link);
 	else
 		TAILQ_INSERT_AFTER(l, q, p, link);
+	if (spd_chunk_insert(spd, p) != 0) {
+		TAILQ_REMOVE(l, p, link);
+		return -ENOMEM;
+	}
 	spd->nlive[p->pub.dir][p->af]++;
 	spd->count++;
 	htab_insert(&spd->by_id, p, 1);
@@ -443,6 +465,7 @@ link_live(struct spd *spd, struct spd_pol *p)
 	    p->pub.lft.soft_use || p->pub.lft.hard_use)
 		TAILQ_INSERT_TAIL(&spd->lft, p, lft_link);
 	mark_dirty(spd, p->pub.dir, p->af);
+	return 0;
 }
 
 /* Unlink from the store and make it a zombie of its (dir, af). */
@@ -451,6 +474,7 @@ unlink_live(struct spd *spd, struct spd_pol *p, struct spd_pol *successor)
 {
 	unsigned int d = p->pub.dir, a = p->af;
 
+	spd_chunk_remove(spd, p);
 	TAILQ_REMOVE(&spd->live[d][a], p, link);
 	htab_remove(&spd->by_id, p, 1);
 	htab_remove(&spd->by_sel, p, 0);
@@ -459,6 +483,11 @@ unlink_live(struct spd *spd, struct spd_pol *p, struct spd_pol *successor)
 		TAILQ_REMOVE(&spd->lft, p, lft_link);
 	spd->nlive[d][a]--;
 	spd->count--;
+	/* Before p dies: the rules after it in the classifier readers
+	 * hold that overlap it, so that a reader that hits the dead p
+	 * tests those few instead of the rest of the chunk. */
+	if (p->in_cls != NULL)
+		spd_cands_add(p, p->in_cls, p->in_rank);
 	if (successor != NULL)
 		__atomic_store_n(&p->successor, successor, __ATOMIC_RELEASE);
 	__atomic_store_n(&p->dead, 1, __ATOMIC_RELEASE);
@@ -485,16 +514,21 @@ insert(struct spd *spd, const struct spd_policy_conf *conf,
 	p = pol_new(spd, conf);
 	if (p == NULL)
 		return -ENOMEM;
-	if (old != NULL) {
-		p->pub.id = old->pub.id;
-		/* The new object must be reachable (successor) before old
-		 * is marked dead; both stores are release. */
-		unlink_live(spd, old, p);
-	} else {
-		p->pub.id = alloc_id(spd, conf->dir, update ? 0 : conf->id);
+	p->pub.id = old != NULL ? old->pub.id :
+	    alloc_id(spd, conf->dir, update ? 0 : conf->id);
+	/* For an update, both objects sit in the hashes until old is
+	 * unlinked (removal is by pointer). */
+	rc = link_live(spd, p);
+	if (rc != 0) {
+		spd_pol_unref(spd, p);
+		return rc;
 	}
-	link_live(spd, p);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (old != NULL) {
+		/* The new object is reachable (successor) before old is
+		 * marked dead; both stores are release. */
+		unlink_live(spd, old, p);
+	}
+	spd_full_barrier(spd);
 	if (out != NULL)
 		*out = &p->pub;
 	return 0;
@@ -527,7 +561,7 @@ spd_delete_by_selector(struct spd *spd, enum spd_dir dir,
 	if (p == NULL)
 		return -ENOENT;
 	unlink_live(spd, p, NULL);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	spd_full_barrier(spd);
 	return 0;
 }
 
@@ -539,7 +573,7 @@ spd_delete_by_id(struct spd *spd, uint32_t id)
 	if (p == NULL)
 		return -ENOENT;
 	unlink_live(spd, p, NULL);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	spd_full_barrier(spd);
 	return 0;
 }
 
@@ -549,21 +583,9 @@ spd_flush(struct spd *spd)
 	uint32_t n = spd->count;
 	unsigned int d, a;
 
-	for (d = 0; d < SPD_DIR_MAX; d++) {
-		for (a = 0; a < SPD_NAF; a++) {
-			struct spd_pol *p;
-
-			TAILQ_FOREACH(p, &spd->live[d][a], link) {
-				p->state = SPD_POL_ZOMBIE;
-				__atomic_store_n(&p->dead, 1, __ATOMIC_RELAXED);
-			}
-			/* Publishes NULL (release + full fence) and retires
-			 * the old classifier with every policy of (d, a). */
-			spd_publish_empty(spd, d, a, &spd->live[d][a]);
-			TAILQ_INIT(&spd->live[d][a]);
-			spd->nlive[d][a] = 0;
-		}
-	}
+	for (d = 0; d < SPD_DIR_MAX; d++)
+		for (a = 0; a < SPD_NAF; a++)
+			spd_flush_one(spd, d, a);
 	TAILQ_INIT(&spd->lft);
 	memset(spd->by_id.b, 0, (spd->by_id.mask + 1) * sizeof(void *));
 	memset(spd->by_sel.b, 0, (spd->by_sel.mask + 1) * sizeof(void *));
@@ -677,34 +699,57 @@ spd_set_default(struct spd *spd, enum spd_dir dir, enum spd_action act)
 	    (act != SPD_ACT_BYPASS && act != SPD_ACT_DISCARD))
 		return -EINVAL;
 	__atomic_store_n(&spd->def_action[dir], act, __ATOMIC_RELEASE);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	spd_full_barrier(spd);
 	return 0;
 }
 
 int
 spd_pending(const struct spd *spd)
 {
-	return spd->first_change_ns != 0;
+	return spd->first_change_ns != 0 || spd->job != NULL;
+}
+
+static int
+any_dirty_except(const struct spd *spd, unsigned int dd, unsigned int aa)
+{
+	unsigned int d, a;
+
+	for (d = 0; d < SPD_DIR_MAX; d++)
+		for (a = 0; a < SPD_NAF; a++)
+			if (spd->dirty[d][a] && (d != dd || a != aa))
+				return 1;
+	return 0;
+}
+
+static int
+any_dirty(const struct spd *spd)
+{
+	unsigned int d, a;
+
+	for (d = 0; d < SPD_DIR_MAX; d++)
+		for (a = 0; a < SPD_NAF; a++)
+			if (spd->dirty[d][a])
+				return 1;
+	return 0;
 }
 
 int
 spd_commit(struct spd *spd)
 {
-	uint64_t t0 = spd_mono_ns();
 	unsigned int d, a;
 	int rc, ret = 0;
 
+	rc = spd_job_poll(spd, 1);
+	if (rc < 0)
+		ret = rc;
 	for (d = 0; d < SPD_DIR_MAX; d++)
 		for (a = 0; a < SPD_NAF; a++) {
-			if (!spd->dirty[d][a])
-				continue;
-			rc = spd_build_publish(spd, d, a);
+			rc = spd_commit_one(spd, d, a);
 			if (rc != 0)
 				ret = rc;
 		}
-	if (ret == 0)
+	if (!any_dirty(spd))
 		spd->first_change_ns = 0;
-	spd->st.last_build_ns = spd_mono_ns() - t0;
 	return ret;
 }
 
@@ -738,14 +783,19 @@ run_lifetimes(struct spd *spd, uint64_t now_ns)
 				spd->expire(spd, &p->pub, 0, spd->expire_arg);
 		}
 	}
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	spd_full_barrier(spd);
 }
 
+/*
+ * Start the rebuild of the next dirty (dir, af), round robin.  The
+ * coalescing rule: when no change came for quiet_ns, or the oldest change
+ * not yet in a build is max_delay_ns old.
+ */
 int
 spd_tick(struct spd *spd, uint64_t now_ns)
 {
-	uint64_t delay;
-	int rc;
+	int rc, ret = 0;
+	unsigned int i;
 
 	__atomic_store_n(&spd->now_sec, wall_sec(), __ATOMIC_RELAXED);
 	if (now_ns - spd->last_lft_ns >= 1000000000ull ||
@@ -754,16 +804,31 @@ spd_tick(struct spd *spd, uint64_t now_ns)
 		if (!TAILQ_EMPTY(&spd->lft))
 			run_lifetimes(spd, now_ns);
 	}
-	if (spd->first_change_ns == 0)
-		return 0;
-	delay = spd->max_delay_ns;
-	if (spd->st.last_build_ns > delay)
-		delay = spd->st.last_build_ns;
+	rc = spd_job_poll(spd, 0);
+	if (rc != 0)
+		ret = rc;
+	if (spd->job != NULL || spd->first_change_ns == 0)
+		return ret;
 	if (now_ns - spd->last_change_ns < spd->quiet_ns &&
-	    now_ns - spd->first_change_ns < delay)
-		return 0;
-	rc = spd_commit(spd);
-	return rc == 0 ? 1 : rc;
+	    now_ns - spd->first_change_ns < spd->max_delay_ns)
+		return ret;
+	for (i = 0; i < SPD_DIR_MAX * SPD_NAF; i++) {
+		unsigned int k = (spd->rr + i) % (SPD_DIR_MAX * SPD_NAF);
+		unsigned int d = k / SPD_NAF, a = k % SPD_NAF;
+
+		if (!spd->dirty[d][a])
+			continue;
+		spd->rr = k + 1;
+		if (!any_dirty_except(spd, d, a))
+			spd->first_change_ns = 0;
+		rc = spd_job_start(spd, d, a);
+		if (rc < 0)
+			return rc;
+		/* Inline builds are published already. */
+		return spd->job == NULL ? 1 : ret;
+	}
+	spd->first_change_ns = 0;
+	return ret;
 }
 
 void

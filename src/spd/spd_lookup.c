@@ -18,6 +18,7 @@
 
 #include <rte_acl.h>
 #include <rte_branch_prediction.h>
+#include <rte_common.h>
 
 #include "spd_priv.h"
 
@@ -53,30 +54,83 @@ spd_csel_match(const struct spd_csel *c, const struct spd_key *k,
 	    prefix_match(c->dst, k->dst, c->dst_plen);
 }
 
-/* A hit on rank r whose policy is dead: the answer the rebuilt classifier
- * would give, from this classifier's content. */
+static int
+prefix_overlap(const uint8_t *a, const uint8_t *b, unsigned int plen)
+{
+	/* Both pre-masked to their own lengths: compare the shorter. */
+	return prefix_match(a, b, plen);
+}
+
+/* Can one key match both?  (Control thread, at delete time.) */
+int
+spd_csel_overlap(const struct spd_csel *a, const struct spd_csel *b)
+{
+	if (a->proto != SPD_PROTO_ANY && b->proto != SPD_PROTO_ANY &&
+	    a->proto != b->proto)
+		return 0;
+	if (a->sport_hi < b->sport_lo || b->sport_hi < a->sport_lo ||
+	    a->dport_hi < b->dport_lo || b->dport_hi < a->dport_lo)
+		return 0;
+	return prefix_overlap(a->src, b->src, RTE_MIN(a->src_plen,
+	    b->src_plen)) && prefix_overlap(a->dst, b->dst,
+	    RTE_MIN(a->dst_plen, b->dst_plen));
+}
+
+/* First live object of a successor chain (spd_update), or NULL. */
+static inline struct spd_pol *
+live_successor(const struct spd_pol *p)
+{
+	struct spd_pol *s;
+
+	for (s = __atomic_load_n(&p->successor, __ATOMIC_ACQUIRE); s != NULL;
+	    s = __atomic_load_n(&s->successor, __ATOMIC_ACQUIRE))
+		if (!__atomic_load_n(&s->dead, __ATOMIC_ACQUIRE))
+			return s;
+	return NULL;
+}
+
+/*
+ * A hit on rank r of chunk c whose policy is dead: what the rebuilt chunk
+ * would answer, from this chunk's content (at most chunk_size compares;
+ * the later chunks are tried by the caller as usual).  NULL: no live
+ * match in this chunk.
+ */
 static const struct spd_policy *
 resolve_dead(const struct spd_cls *c, uint32_t r, const struct spd_key *k)
 {
 	struct spd_pol *p = c->pol[r], *s;
+	const struct spd_cands *cd;
 	uint32_t i;
 
-	/* Replaced by spd_update(): the successor holds the same selector. */
-	for (s = __atomic_load_n(&p->successor, __ATOMIC_ACQUIRE); s != NULL;
-	    s = __atomic_load_n(&s->successor, __ATOMIC_ACQUIRE))
-		if (!__atomic_load_n(&s->dead, __ATOMIC_ACQUIRE))
-			return &s->pub;
+	s = live_successor(p);
+	if (s != NULL)
+		return &s->pub;
+	cd = __atomic_load_n(&p->cands, __ATOMIC_ACQUIRE);
+	if (cd != NULL && cd->cls == c) {
+		/* Every rule that can match k overlaps p: only those. */
+		for (i = 0; i < cd->n; i++) {
+			uint32_t j = cd->rank[i];
+
+			if (!spd_csel_match(&c->csel[j], k, c->af))
+				continue;
+			p = c->pol[j];
+			if (!__atomic_load_n(&p->dead, __ATOMIC_ACQUIRE))
+				return &p->pub;
+			s = live_successor(p);
+			if (s != NULL)
+				return &s->pub;
+		}
+		return NULL;
+	}
 	for (i = r + 1; i < c->n; i++) {
 		if (!spd_csel_match(&c->csel[i], k, c->af))
 			continue;
 		p = c->pol[i];
 		if (!__atomic_load_n(&p->dead, __ATOMIC_ACQUIRE))
 			return &p->pub;
-		for (s = __atomic_load_n(&p->successor, __ATOMIC_ACQUIRE);
-		    s != NULL;
-		    s = __atomic_load_n(&s->successor, __ATOMIC_ACQUIRE))
-			if (!__atomic_load_n(&s->dead, __ATOMIC_ACQUIRE))
-				return &s->pub;
+		s = live_successor(p);
+		if (s != NULL)
+			return &s->pub;
 	}
 	return NULL;
 }
@@ -89,41 +143,56 @@ note_use(struct spd_pol *p, uint64_t now)
 		__atomic_store_n(&p->pub.use_time, now, __ATOMIC_RELAXED);
 }
 
+/*
+ * Keys of one address family: try the chunks in precedence order, each
+ * over the keys still unresolved (a match in an earlier chunk beats any
+ * match in a later one).
+ */
 static uint16_t
 classify_af(struct spd *spd, unsigned int dir, unsigned int af,
-    const struct spd_key keys[], const uint8_t *data[], const uint16_t idx[],
+    const struct spd_key keys[], const uint8_t *data[], uint16_t idx[],
     uint16_t n, const struct spd_policy *out[], uint64_t now)
 {
-	const struct spd_cls *c;
-	uint32_t res[SPD_BURST_MAX];
-	uint16_t i, hits = 0;
+	const struct spd_set *set;
+	uint32_t res[SPD_BURST_MAX], ci;
+	uint16_t i, k, hits = 0;
 
-	c = __atomic_load_n(&spd->cls[dir][af], __ATOMIC_ACQUIRE);
-	if (c == NULL || c->acl == NULL) {
-		for (i = 0; i < n; i++)
-			out[idx[i]] = NULL;
+	for (i = 0; i < n; i++)
+		out[idx[i]] = NULL;
+	set = __atomic_load_n(&spd->set[dir][af], __ATOMIC_ACQUIRE);
+	if (set == NULL)
 		return 0;
-	}
-	if (rte_acl_classify(c->acl, data, res, n, 1) != 0)
-		memset(res, 0, sizeof(res[0]) * n);
-	for (i = 0; i < n; i++) {
-		const struct spd_policy *pp = NULL;
-		struct spd_pol *p;
+	for (ci = 0; ci < set->n && n != 0; ci++) {
+		const struct spd_cls *c = set->c[ci];
 
-		if (res[i] != 0 && res[i] <= c->n) {
-			p = c->pol[res[i] - 1];
-			if (likely(!__atomic_load_n(&p->dead,
-			    __ATOMIC_ACQUIRE)))
-				pp = &p->pub;
-			else
-				pp = resolve_dead(c, res[i] - 1,
-				    &keys[idx[i]]);
+		if (rte_acl_classify(c->acl, data, res, n, 1) != 0)
+			return hits;
+		for (i = 0, k = 0; i < n; i++) {
+			const struct spd_policy *pp = NULL;
+			struct spd_pol *p;
+
+			if (res[i] != 0 && res[i] <= c->n) {
+				p = c->pol[res[i] - 1];
+				if (likely(!__atomic_load_n(&p->dead,
+				    __ATOMIC_ACQUIRE)))
+					pp = &p->pub;
+				else
+					pp = resolve_dead(c, res[i] - 1,
+					    &keys[idx[i]]);
+			}
+			if (pp != NULL) {
+				out[idx[i]] = pp;
+				note_use(spd_pol_of(pp), now);
+				hits++;
+			} else {
+				/* Still unresolved: keep for the next
+				 * chunk (compact in place). */
+				data[k] = data[i];
+				idx[k] = idx[i];
+				k++;
+			}
 		}
-		out[idx[i]] = pp;
-		if (pp != NULL) {
-			note_use(spd_pol_of(pp), now);
-			hits++;
-		}
+		n = k;
 	}
 	return hits;
 }

@@ -4,16 +4,27 @@
  * thread), spd_build.c (classifier build, publish, retire) and
  * spd_lookup.c (workers).  Only the module and its tests include it.
  *
+ * Chunks: the live policies of one (dir, af) are kept in one list in
+ * precedence order, cut into chunks of at most chunk_max consecutive
+ * policies.  Each chunk compiles to its own rte_acl context (struct
+ * spd_cls); readers get an immutable array of them (struct spd_set) in
+ * precedence order and try them in turn, so a change rebuilds one chunk
+ * (bounded time) instead of 100,000 rules (seconds).
+ *
  * Object lifetime, the invariant everything rests on:
- *  - a policy is LIVE (in the store, in live[dir][af]) or a ZOMBIE (deleted
- *    or replaced: dead = 1, in zombies[dir][af]) or RETIRED (handed to the
- *    defer queue together with the classifier that could still reach it);
- *  - a classifier for (dir, af) references only policies that were LIVE
- *    when it was built; when it is replaced (rebuild or flush), it is
- *    retired TOGETHER with zombies[dir][af], and both are freed after one
- *    grace period.  So any policy a reader can reach through the classifier
- *    it loaded, or through the successor chain of a replaced policy, stays
- *    allocated until that reader's next quiescent state.
+ *  - a policy is LIVE (in the store) or a ZOMBIE (deleted or replaced:
+ *    dead = 1, in zombies[dir][af]) or RETIRED (handed to the defer queue
+ *    with the classifier that could still reach it);
+ *  - a classifier references only policies that were LIVE when it was
+ *    built (p->in_cls names the last one built with p).  A commit of
+ *    (dir, af) is all or nothing: it publishes a new set and retires, in
+ *    one batch, the old set, the classifiers of the rebuilt chunks and the
+ *    zombies no remaining classifier references (in_cls NULL or retired
+ *    now).  A successor (spd_update) is created after its predecessor died
+ *    and the predecessor's chunk is dirty until rebuilt, so a successor is
+ *    never retired before the classifier through which it is reached.
+ *    Everything a reader reaches stays allocated until its next quiescent
+ *    state.
  *  - refcnt counts the store's reference (dropped when the retire batch is
  *    freed) plus spd_policy_ref()/snapshot references (control thread).
  */
@@ -21,6 +32,7 @@
 #define DPSEC_SPD_PRIV_H
 
 #include <sys/queue.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include <rte_acl.h>
@@ -35,6 +47,7 @@
 #define SPD_DEFAULT_MAX_POLICIES 1000000u
 #define SPD_DEFAULT_QUIET_US 1000u
 #define SPD_DEFAULT_MAX_DELAY_US 20000u
+#define SPD_DEFAULT_CHUNK 4096u
 
 extern int spd_logtype;
 #define SPD_LOG(level, fmt, ...) \
@@ -59,6 +72,13 @@ struct spd_pol {
 	uint32_t sel_hash;		/* [I] hash of (dir, normalized sel) */
 	uint64_t seq;			/* [C] insertion order */
 	uint64_t add_mono_ns;		/* [C] */
+	struct spd_chunk *chunk;	/* [C] while LIVE */
+	struct spd_cls *in_cls;		/* [C] last classifier built with it */
+	uint32_t in_rank;		/* [C] its rank in in_cls */
+	/* [A] set (release) before dead: the rules of in_cls after in_rank
+	 * that overlap this policy's selector, i.e. every rule that can
+	 * match a key this one matched (the readers' slow path). */
+	struct spd_cands *cands;
 	TAILQ_ENTRY(spd_pol) link;	/* [C] live, zombie or retire list */
 	TAILQ_ENTRY(spd_pol) lft_link;	/* [C] policies with lifetimes */
 	struct spd_pol *id_next;	/* [C] id hash chain */
@@ -79,20 +99,71 @@ struct spd_csel {
 	uint8_t src[16], dst[16];
 };
 
-/* A published classifier for one (dir, af).  Immutable once published. */
+struct spd_cands {
+	const struct spd_cls *cls;	/* the classifier the ranks refer to */
+	struct spd_cands *next;		/* for other classifiers */
+	uint32_t n;
+	uint32_t rank[];
+};
+
+/* The compiled classifier of one chunk.  Immutable once published except
+ * the control thread's fields. */
 struct spd_cls {
-	struct rte_acl_ctx *acl;	/* NULL when n == 0 */
+	struct rte_acl_ctx *acl;
 	uint32_t n;			/* rules; userdata = rank + 1 */
 	uint32_t af;			/* SPD_AF_* */
-	size_t acl_bytes;		/* rte_malloc heap growth of the build */
+	size_t acl_bytes;		/* [C] rte_malloc heap growth of build */
+	struct spd_cls *rnext;		/* [C] retire batch chain */
+	uint8_t retiring;		/* [C] */
+	uint8_t keep;			/* [C] */
+	void *rules;			/* [C] until compiled */
+	size_t rsz;
 	struct spd_csel *csel;		/* [n] in rank order */
 	struct spd_pol *pol[];		/* [n] in rank (precedence) order */
 };
 
-/* What goes through the defer queue: a classifier and the policies that
- * can only be reached through it. */
-struct spd_retire {
+/* What readers load for one (dir, af): the chunk classifiers in
+ * precedence order.  Immutable. */
+struct spd_set {
+	uint32_t n;
+	struct spd_cls *c[];
+};
+
+/* Control thread's view of a chunk. */
+struct spd_chunk {
+	TAILQ_ENTRY(spd_chunk) link;
+	struct spd_pol *first;		/* NULL when empty */
+	uint32_t n;
+	uint8_t dirty;
+	uint64_t gen;			/* bumped on every change */
+	struct spd_cls *cls;		/* last built for it, or NULL */
+};
+
+/* A rebuild of the dirty chunks of one (dir, af): prepared by the control
+ * thread, compiled by the builder thread (or inline), published by the
+ * control thread. */
+struct spd_job_ent {
+	struct spd_chunk *ch;
+	uint64_t gen;
 	struct spd_cls *cls;
+	uint8_t built;
+};
+struct spd_job {
+	unsigned int dir, af;
+	uint64_t flush_gen;
+	uint64_t build_ns;
+	int err;
+	uint32_t done;			/* [A] */
+	uint32_t n;
+	struct spd_job_ent e[];
+};
+TAILQ_HEAD(spd_chunk_list, spd_chunk);
+
+/* What goes through the defer queue: a set, classifiers and the policies
+ * that can only be reached through them. */
+struct spd_retire {
+	struct spd_set *set;
+	struct spd_cls *cls;		/* chain through rnext */
 	struct spd_pol_list pols;
 	uint64_t token;			/* rte_rcu_qsbr_start() */
 	TAILQ_ENTRY(spd_retire) link;
@@ -107,9 +178,10 @@ struct spd_htab {
 
 struct spd {
 	/* Read by workers. */
-	struct spd_cls *cls[SPD_DIR_MAX][SPD_NAF];	/* [A] */
+	struct spd_set *set[SPD_DIR_MAX][SPD_NAF];	/* [A] */
 	uint32_t def_action[SPD_DIR_MAX];		/* [A] */
 	uint64_t now_sec;				/* [A] wall clock */
+	uint64_t wgen;		/* [A] write generation (barrier target) */
 
 	/* Control thread only. */
 	char name[RTE_ACL_NAMESIZE];
@@ -118,6 +190,8 @@ struct spd {
 	uint32_t ndefer;
 	struct spd_pol_list live[SPD_DIR_MAX][SPD_NAF];
 	struct spd_pol_list zombies[SPD_DIR_MAX][SPD_NAF];
+	struct spd_chunk_list chunks[SPD_DIR_MAX][SPD_NAF];
+	uint32_t chunk_max;
 	struct spd_pol_list lft;	/* live policies with lifetimes */
 	uint32_t nlive[SPD_DIR_MAX][SPD_NAF];
 	uint8_t dirty[SPD_DIR_MAX][SPD_NAF];
@@ -128,6 +202,17 @@ struct spd {
 	uint64_t last_change_ns;
 	uint64_t last_lft_ns;
 	struct spd_htab by_id, by_sel;
+	struct spd_job *job;		/* in flight, or NULL */
+	uint64_t flush_gen;
+	unsigned int rr;		/* next (dir, af) to build */
+	int has_builder;
+	pthread_t builder;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct spd_job *bjob;		/* [mu] handed to the builder */
+	struct rte_acl_ctx **fq;	/* [mu] contexts for the builder to free */
+	uint32_t nfq, capfq;		/* [mu] */
+	int quit;			/* [mu] */
 	uint32_t id_gen;
 	uint64_t seq;
 	spd_expire_fn expire;
@@ -142,15 +227,34 @@ int spd_af_index(uint8_t af);
 void spd_sel_compact(const struct spd_selector *s, struct spd_csel *c);
 
 /* spd_build.c */
-int spd_build_publish(struct spd *spd, unsigned int dir, unsigned int af);
-int spd_publish_empty(struct spd *spd, unsigned int dir, unsigned int af,
-    struct spd_pol_list *extra);
+int spd_commit_one(struct spd *spd, unsigned int dir, unsigned int af);
+int spd_job_start(struct spd *spd, unsigned int dir, unsigned int af);
+int spd_job_poll(struct spd *spd, int wait);
+int spd_builder_start(struct spd *spd);
+void spd_builder_stop(struct spd *spd);
+void spd_cands_add(struct spd_pol *p, const struct spd_cls *c, uint32_t r);
+void spd_flush_one(struct spd *spd, unsigned int dir, unsigned int af);
+int spd_chunk_insert(struct spd *spd, struct spd_pol *p);
+void spd_chunk_remove(struct spd *spd, struct spd_pol *p);
 void spd_retire_free(struct spd *spd, struct spd_retire *r);
 void spd_defer_reclaim(struct spd *spd, int wait);
 
 /* spd_lookup.c */
 int spd_csel_match(const struct spd_csel *c, const struct spd_key *k,
     unsigned int af);
+int spd_csel_overlap(const struct spd_csel *a, const struct spd_csel *b);
+
+/*
+ * Full barrier after a write that must be visible to every classification
+ * starting after the writing call returns (delete, flush, update).  A
+ * seq_cst read-modify-write (a locked instruction on x86) rather than
+ * atomic_thread_fence, which ThreadSanitizer does not model.
+ */
+static inline void
+spd_full_barrier(struct spd *spd)
+{
+	__atomic_fetch_add(&spd->wgen, 1, __ATOMIC_SEQ_CST);
+}
 
 static inline struct spd_pol *
 spd_pol_of(const struct spd_policy *p)

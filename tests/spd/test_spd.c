@@ -519,9 +519,238 @@ test_coalescing(void **state)
 	now = spd_mono_ns_for_tests();
 	assert_int_equal(spd_tick(spd, now), 0);
 	assert_true(spd_pending(spd));
-	assert_int_equal(spd_tick(spd, now + 50000000ull), 1);
+	/* The background build starts; published by a later tick. */
+	spd_tick(spd, now + 50000000ull);
+	for (int i = 0; i < 10000 && spd_pending(spd); i++) {
+		usleep(1000);
+		spd_tick(spd, spd_mono_ns_for_tests() + 50000000ull);
+	}
 	assert_false(spd_pending(spd));
 	assert_non_null(cls1(SPD_DIR_OUT, "10.1.1.1", "1.1.1.1", 6, 1, 1));
+}
+
+static void
+test_coalescing_sync(void **state)
+{
+	struct spd_params prm = { .qsbr = qsbr, .name = "sync",
+	    .sync_build = 1 };
+	struct spd_policy_conf c;
+	struct spd_key k;
+	struct spd *s;
+	uint64_t now;
+
+	s = spd_create(&prm);
+	assert_non_null(s);
+	tu_conf(&c, SPD_DIR_OUT, "10.0.0.0/8", "0.0.0.0/0", SPD_PROTO_ANY, 10,
+	    SPD_ACT_DISCARD);
+	assert_int_equal(spd_add(s, &c, NULL), 0);
+	now = spd_mono_ns_for_tests();
+	assert_int_equal(spd_tick(s, now), 0);
+	assert_true(spd_pending(s));
+	assert_int_equal(spd_tick(s, now + 50000000ull), 1);
+	assert_false(spd_pending(s));
+	tu_key(&k, "10.1.1.1", "1.1.1.1", 6, 1, 1);
+	assert_non_null(spd_classify(s, SPD_DIR_OUT, &k));
+	spd_free(s);
+}
+
+
+/* ---- randomized model check with tiny chunks ---- */
+
+#define M_MAX 64
+
+struct mpol {
+	int live;
+	struct spd_policy_conf c;
+	uint64_t seq;
+	uint32_t id;
+};
+
+static uint64_t mrng = 0x9e3779b97f4a7c15ull;
+
+static uint32_t
+mr(uint32_t n)
+{
+	mrng ^= mrng << 13;
+	mrng ^= mrng >> 7;
+	mrng ^= mrng << 17;
+	return (uint32_t)((mrng >> 20) % n);
+}
+
+static void
+mconf(struct spd_policy_conf *c)
+{
+	static const uint8_t protos[] = { SPD_PROTO_ANY, 6, 17 };
+	char src[32], dst[32];
+
+	snprintf(src, sizeof(src), "10.0.0.%u/%u", mr(16) * 16,
+	    28 + mr(5));
+	snprintf(dst, sizeof(dst), "10.1.0.0/%u", 24 + mr(9));
+	tu_conf(c, SPD_DIR_OUT, src, dst, protos[mr(3)], 1 + mr(3),
+	    SPD_ACT_DISCARD);
+	if (c->sel.proto != SPD_PROTO_ANY && mr(2)) {
+		c->sel.dport_lo = (uint16_t)mr(4);
+		c->sel.dport_hi = (uint16_t)(c->sel.dport_lo + mr(3));
+	}
+}
+
+static int
+mmatch(const struct spd_selector *s, const struct spd_key *k)
+{
+	uint32_t a, b, m;
+
+	if (s->proto != SPD_PROTO_ANY && s->proto != k->proto)
+		return 0;
+	if (ntohs(k->dport) < s->dport_lo || ntohs(k->dport) > s->dport_hi)
+		return 0;
+	memcpy(&a, s->src, 4);
+	memcpy(&b, k->src, 4);
+	m = s->src_plen ? htonl(~0u << (32 - s->src_plen)) : 0;
+	if ((a & m) != (b & m))
+		return 0;
+	memcpy(&a, s->dst, 4);
+	memcpy(&b, k->dst, 4);
+	m = s->dst_plen ? htonl(~0u << (32 - s->dst_plen)) : 0;
+	return (a & m) == (b & m);
+}
+
+static const struct mpol *
+mref(const struct mpol *m, const struct spd_key *k)
+{
+	const struct mpol *best = NULL;
+	int i;
+
+	for (i = 0; i < M_MAX; i++) {
+		if (!m[i].live || !mmatch(&m[i].c.sel, k))
+			continue;
+		if (best == NULL || m[i].c.priority < best->c.priority ||
+		    (m[i].c.priority == best->c.priority &&
+		    m[i].seq < best->seq))
+			best = &m[i];
+	}
+	return best;
+}
+
+static void
+mkey(struct spd_key *k)
+{
+	char src[32], dst[32];
+
+	snprintf(src, sizeof(src), "10.0.0.%u", mr(256));
+	snprintf(dst, sizeof(dst), "10.1.0.%u", mr(256));
+	tu_key(k, src, dst, (uint8_t)(mr(2) ? 6 : 17), 1, (uint16_t)mr(7));
+}
+
+static void
+model_chunks(int async)
+{
+	struct spd_params prm = { .qsbr = qsbr,
+	    .name = async ? "model_async" : "model", .chunk_size = 3,
+	    .sync_build = (uint8_t)!async };
+	static struct mpol m[M_MAX];
+	uint64_t seq = 0;
+	struct spd *s;
+	int step, i, j;
+
+	memset(m, 0, sizeof(m));
+	s = spd_create(&prm);
+	assert_non_null(s);
+	for (step = 0; step < 3000; step++) {
+		int op = (int)mr(10), slot = (int)mr(M_MAX);
+		const struct spd_policy *p;
+		struct spd_policy_conf c;
+		int rc;
+
+		if (op < 5) {			/* add or update */
+			mconf(&c);
+			rc = (op == 4 ? spd_update : spd_add)(s, &c, &p);
+			for (j = 0; j < M_MAX; j++)
+				if (m[j].live && m[j].c.dir == c.dir &&
+				    spd_find(s, c.dir, &m[j].c.sel) ==
+				    spd_find(s, c.dir, &c.sel) &&
+				    spd_find(s, c.dir, &c.sel) != NULL)
+					break;
+			if (rc == -EEXIST) {
+				assert_true(j < M_MAX);
+				continue;
+			}
+			assert_int_equal(rc, 0);
+			if (j < M_MAX) {	/* replaced */
+				assert_int_equal(p->id, m[j].id);
+				m[j].live = 0;
+			} else {
+				for (j = 0; j < M_MAX && m[j].live; j++)
+					;
+				if (j == M_MAX) {
+					spd_delete_by_id(s, p->id);
+					continue;
+				}
+			}
+			m[j].live = 1;
+			m[j].c = c;
+			m[j].seq = ++seq;
+			m[j].id = p->id;
+		} else if (op < 8) {		/* delete */
+			if (!m[slot].live)
+				continue;
+			if (op == 5)
+				rc = spd_delete_by_id(s, m[slot].id);
+			else
+				rc = spd_delete_by_selector(s, SPD_DIR_OUT,
+				    &m[slot].c.sel);
+			assert_int_equal(rc, 0);
+			m[slot].live = 0;
+		} else if (op == 8) {
+			if (async)	/* publish / start background builds */
+				spd_tick(s, spd_mono_ns_for_tests() +
+				    1000000000ull);
+			else
+				assert_int_equal(spd_commit(s), 0);
+		} else if (mr(20) == 0) {
+			spd_flush(s);
+			for (j = 0; j < M_MAX; j++)
+				m[j].live = 0;
+		}
+		/* Between commits: never a removed policy; a result is a
+		 * live policy whose selector matches.  After a commit: the
+		 * exact reference answer. */
+		for (i = 0; i < 8; i++) {
+			struct spd_key k;
+			const struct mpol *ref;
+
+			mkey(&k);
+			p = spd_classify(s, SPD_DIR_OUT, &k);
+			ref = mref(m, &k);
+			if (!spd_pending(s)) {
+				if (ref == NULL)
+					assert_null(p);
+				else {
+					assert_non_null(p);
+					assert_int_equal(p->id, ref->id);
+				}
+			}
+			if (p != NULL) {
+				assert_ptr_equal(spd_get_by_id(s, p->id), p);
+				assert_true(mmatch(&p->sel, &k));
+			}
+		}
+		spd_reclaim(s);
+	}
+	spd_free(s);
+}
+
+static void
+test_model_chunks(void **state)
+{
+	model_chunks(0);
+}
+
+/* The same with builds in the background thread: deletes and updates
+ * land while builds run. */
+static void
+test_model_chunks_async(void **state)
+{
+	model_chunks(1);
 }
 
 int
@@ -544,6 +773,9 @@ main(void)
 		cmocka_unit_test(test_lifetimes),
 		cmocka_unit_test_setup_teardown(test_coalescing, setup,
 		    teardown),
+		cmocka_unit_test(test_coalescing_sync),
+		cmocka_unit_test(test_model_chunks),
+		cmocka_unit_test(test_model_chunks_async),
 	};
 
 	if (tu_eal_init() < 0) {

@@ -1,0 +1,947 @@
+/*
+ * Line-based config parser for dpsecd.
+ *
+ * One directive per line, words separated by blanks, '#' starts a comment.
+ * Directives are rows of a table (name, argument count, handler, help);
+ * the port directive has its own table of keys.  The parser does no DPDK
+ * calls so the unit tests run it without EAL.  Consistency checks that
+ * need the whole file (routes naming ports declared later, roles) run
+ * after the last line and still report the line of the offending item.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+#define MAX_WORDS	64
+#define MAX_LINE	4096
+
+struct parse_ctx {
+	struct dpsec_config	*cfg;
+	const char		*file;
+	unsigned int		 line;
+	char			*err;
+	size_t			 errlen;
+};
+
+typedef int (*dir_fn)(struct parse_ctx *, int, char **);
+
+struct directive {
+	const char	*name;
+	int		 min_args;	/* words after the name */
+	int		 max_args;	/* -1: unbounded */
+	dir_fn		 fn;
+	const char	*usage;
+	const char	*help;
+};
+
+static int
+perr(struct parse_ctx *p, const char *fmt, ...)
+{
+	char msg[CFG_ERR_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (p->line > 0)
+		snprintf(p->err, p->errlen, "%s:%u: %s", p->file, p->line, msg);
+	else
+		snprintf(p->err, p->errlen, "%s: %s", p->file, msg);
+	return -EINVAL;
+}
+
+static int
+parse_u32(struct parse_ctx *p, const char *what, const char *s, uint32_t min,
+    uint32_t max, uint32_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*s == '\0' || *s == '-' || *s == '+')
+		return perr(p, "%s: '%s' is not a number", what, s);
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno != 0 || *end != '\0')
+		return perr(p, "%s: '%s' is not a number", what, s);
+	if (v < min || v > max)
+		return perr(p, "%s: %llu out of range %u..%u", what, v, min, max);
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int
+parse_u16(struct parse_ctx *p, const char *what, const char *s, uint32_t min,
+    uint32_t max, uint16_t *out)
+{
+	uint32_t v;
+	int rc;
+
+	if ((rc = parse_u32(p, what, s, min, max, &v)) != 0)
+		return rc;
+	*out = (uint16_t)v;
+	return 0;
+}
+
+static int
+parse_bool(struct parse_ctx *p, const char *what, const char *s, bool *out)
+{
+	if (strcmp(s, "on") == 0 || strcmp(s, "yes") == 0 ||
+	    strcmp(s, "true") == 0 || strcmp(s, "1") == 0)
+		*out = true;
+	else if (strcmp(s, "off") == 0 || strcmp(s, "no") == 0 ||
+	    strcmp(s, "false") == 0 || strcmp(s, "0") == 0)
+		*out = false;
+	else
+		return perr(p, "%s: expected on or off, got '%s'", what, s);
+	return 0;
+}
+
+static int
+parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned int b[6];
+	char tail;
+	int i;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
+	    &b[4], &b[5], &tail) != 6)
+		return -EINVAL;
+	for (i = 0; i < 6; i++)
+		mac[i] = (uint8_t)b[i];
+	return 0;
+}
+
+int
+config_parse_addr(const char *s, struct cfg_addr *a, bool allow_plen)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	char *slash, *end;
+	unsigned long plen;
+	unsigned int max;
+
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	memset(a, 0, sizeof(*a));
+	slash = strchr(buf, '/');
+	if (slash != NULL) {
+		if (!allow_plen)
+			return -EINVAL;
+		*slash++ = '\0';
+	}
+	if (inet_pton(AF_INET, buf, &a->u.v4) == 1) {
+		a->family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, buf, &a->u.v6) == 1) {
+		a->family = AF_INET6;
+		max = 128;
+	} else
+		return -EINVAL;
+	a->plen = (uint8_t)max;
+	if (slash != NULL) {
+		if (*slash == '\0' || !isdigit((unsigned char)*slash))
+			return -EINVAL;
+		errno = 0;
+		plen = strtoul(slash, &end, 10);
+		if (errno != 0 || *end != '\0' || plen > max)
+			return -EINVAL;
+		a->plen = (uint8_t)plen;
+	}
+	return 0;
+}
+
+const char *
+config_fmt_addr(const struct cfg_addr *a, bool with_plen, char *buf, size_t len)
+{
+	char tmp[INET6_ADDRSTRLEN];
+
+	if (a->family != AF_INET && a->family != AF_INET6) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	inet_ntop(a->family, a->u.bytes, tmp, sizeof(tmp));
+	if (with_plen)
+		snprintf(buf, len, "%s/%u", tmp, a->plen);
+	else
+		snprintf(buf, len, "%s", tmp);
+	return buf;
+}
+
+/* Is the address, masked to its prefix length, equal to itself? */
+static bool
+prefix_is_network(const struct cfg_addr *a)
+{
+	unsigned int bits = a->family == AF_INET ? 32 : 128;
+	unsigned int i;
+
+	for (i = a->plen; i < bits; i++)
+		if (a->u.bytes[i / 8] & (0x80 >> (i % 8)))
+			return false;
+	return true;
+}
+
+int
+config_port_index(const struct dpsec_config *cfg, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->nports; i++)
+		if (strcmp(cfg->port[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Port names: [A-Za-z0-9_], as DPDK telemetry requires of dict keys. */
+static bool
+valid_name(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n >= CFG_NAME_LEN)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_')
+			return false;
+	return true;
+}
+
+/* Interface names: what the kernel accepts, minus the odd characters. */
+static bool
+valid_ifname(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n >= 16)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_' &&
+		    s[i] != '.')
+			return false;
+	return true;
+}
+
+/* ---- port keys ---------------------------------------------------- */
+
+typedef int (*port_fn)(struct parse_ctx *, struct cfg_port *, const char *);
+
+static int
+pk_device(struct parse_ctx *p, struct cfg_port *pt, const char *v)
+{
+	if (strlen(v) >= sizeof(pt->device))
+		return perr(p, "port %s: device string too long", pt->name);
+	strcpy(pt->device, v);
+	return 0;
+}
+
+static int
+pk_role(struct parse_ctx *p, struct cfg_port *pt, const char *v)
+{
+	if (strcmp(v, "protected") == 0)
+		pt->role = CFG_ROLE_PROTECTED;
+	else if (strcmp(v, "unprotected") == 0)
+		pt->role = CFG_ROLE_UNPROTECTED;
+	else
+		return perr(p, "port %s: role must be protected or unprotected, "
+		    "got '%s'", pt->name, v);
+	return 0;
+}
+
+static int
+pk_address(struct parse_ctx *p, struct cfg_port *pt, const char *v)
+{
+	struct cfg_addr a;
+
+	if (config_parse_addr(v, &a, true) != 0)
+		return perr(p, "port %s: bad address '%s' (want A.B.C.D/LEN "
+		    "or X:Y::Z/LEN)", pt->name, v);
+	if (strchr(v, '/') == NULL)
+		return perr(p, "port %s: address '%s' needs a prefix length",
+		    pt->name, v);
+	if (pt->naddr >= CFG_MAX_ADDRS)
+		return perr(p, "port %s: more than %d addresses", pt->name,
+		    CFG_MAX_ADDRS);
+	pt->addr[pt->naddr++] = a;
+	return 0;
+}
+
+static int
+pk_mtu(struct parse_ctx *p, struct cfg_port *pt, const char *v)
+{
+	return parse_u16(p, "mtu", v, 576, 9600, &pt->mtu);
+}
+
+static int
+pk_rxq(struct parse_ctx *p, struct cfg_port *pt, const char *v)
+{
+	return parse_u16(p, "rx-queues", v, 1, 64, &pt->rx_queues);
+}
+
+static int
+pk_txq(struct parse_ctx *p, struct cfg_port *pt, const char *v)
+{
+	return parse_u16(p, "tx-queues", v, 1, 64, &pt->tx_queues);
+}
+
+static int
+pk_rxd(struct parse_ctx *p, struct cfg_port *pt, const char *v)
+{
+	return parse_u16(p, "rx-desc", v, 32, 16384, &pt->rx_desc);
+}
+
+static int
+pk_txd(struct parse_ctx *p, struct cfg_port *pt, const char *v)
+{
+	return parse_u16(p, "tx-desc", v, 32, 16384, &pt->tx_desc);
+}
+
+static int
+pk_mbufs(struct parse_ctx *p, struct cfg_port *pt, const char *v)
+{
+	return parse_u32(p, "mbufs", v, 256, 16u << 20, &pt->mbufs);
+}
+
+static int
+pk_promisc(struct parse_ctx *p, struct cfg_port *pt, const char *v)
+{
+	return parse_bool(p, "promiscuous", v, &pt->promiscuous);
+}
+
+static int
+pk_mac(struct parse_ctx *p, struct cfg_port *pt, const char *v)
+{
+	if (parse_mac(v, pt->mac) != 0)
+		return perr(p, "port %s: bad MAC '%s' (want xx:xx:xx:xx:xx:xx)",
+		    pt->name, v);
+	if (pt->mac[0] & 1)
+		return perr(p, "port %s: MAC %s is multicast", pt->name, v);
+	pt->has_mac = true;
+	return 0;
+}
+
+static int
+pk_tap(struct parse_ctx *p, struct cfg_port *pt, const char *v)
+{
+	if (!valid_ifname(v))
+		return perr(p, "port %s: bad tap interface name '%s' (1-15 of "
+		    "[A-Za-z0-9._-])", pt->name, v);
+	strcpy(pt->tap, v);
+	return 0;
+}
+
+static int
+pk_tap_addr(struct parse_ctx *p, struct cfg_port *pt, const char *v)
+{
+	return parse_bool(p, "tap-addresses", v, &pt->tap_addresses);
+}
+
+static const struct port_key {
+	const char	*name;
+	port_fn		 fn;
+	const char	*usage;
+	const char	*help;
+} port_keys[] = {
+	{ "device", pk_device, "DEV",
+	  "ethdev name, PCI address or vdev arguments (required)" },
+	{ "role", pk_role, "protected|unprotected",
+	  "site side (cleartext) or internet side (ESP) (required)" },
+	{ "address", pk_address, "ADDR/LEN",
+	  "IPv4 or IPv6 address of the gateway on this port (repeatable)" },
+	{ "mtu", pk_mtu, "N", "IP MTU (576..9600; default: the device's)" },
+	{ "rx-queues", pk_rxq, "N",
+	  "rx queues (default: one per worker, capped by the device; RSS "
+	  "when > 1)" },
+	{ "tx-queues", pk_txq, "N",
+	  "tx queues (default: workers + 1, capped by the device; shared "
+	  "queues take a lock)" },
+	{ "rx-desc", pk_rxd, "N", "rx ring size (default: global rx-desc)" },
+	{ "tx-desc", pk_txd, "N", "tx ring size (default: global tx-desc)" },
+	{ "mbufs", pk_mbufs, "N", "mbufs in this port's pool (default: global mbufs)" },
+	{ "promiscuous", pk_promisc, "on|off", "promiscuous mode (default off)" },
+	{ "mac", pk_mac, "XX:XX:XX:XX:XX:XX", "set the port's MAC address" },
+	{ "tap", pk_tap, "IFNAME",
+	  "exception path: net_tap interface with the port's MAC" },
+	{ "tap-addresses", pk_tap_addr, "on|off",
+	  "assign the port's addresses to the tap (default on)" },
+};
+
+static int
+dir_port(struct parse_ctx *p, int argc, char **argv)
+{
+	struct dpsec_config *cfg = p->cfg;
+	struct cfg_port *pt;
+	size_t k;
+	int i, idx, rc;
+
+	if (!valid_name(argv[1]))
+		return perr(p, "bad port name '%s' (1-31 of [A-Za-z0-9_])",
+		    argv[1]);
+	idx = config_port_index(cfg, argv[1]);
+	if (idx < 0) {
+		if (cfg->nports >= CFG_MAX_PORTS)
+			return perr(p, "more than %d ports", CFG_MAX_PORTS);
+		pt = &cfg->port[cfg->nports++];
+		memset(pt, 0, sizeof(*pt));
+		strcpy(pt->name, argv[1]);
+		pt->tap_addresses = true;
+		pt->line = p->line;
+	} else
+		pt = &cfg->port[idx];
+	if ((argc - 2) % 2 != 0)
+		return perr(p, "port %s: keys and values must come in pairs",
+		    pt->name);
+	for (i = 2; i < argc; i += 2) {
+		for (k = 0; k < sizeof(port_keys) / sizeof(port_keys[0]); k++)
+			if (strcmp(argv[i], port_keys[k].name) == 0)
+				break;
+		if (k == sizeof(port_keys) / sizeof(port_keys[0]))
+			return perr(p, "port %s: unknown key '%s'", pt->name,
+			    argv[i]);
+		if ((rc = port_keys[k].fn(p, pt, argv[i + 1])) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- global directives -------------------------------------------- */
+
+static int
+parse_lcore_list(struct parse_ctx *p, const char *s, uint64_t map[16])
+{
+	char buf[256], *tok, *save = NULL, *dash;
+	uint32_t a, b, i;
+	int rc;
+
+	if (strlen(s) >= sizeof(buf))
+		return perr(p, "lcore list too long");
+	strcpy(buf, s);
+	memset(map, 0, 16 * sizeof(uint64_t));
+	for (tok = strtok_r(buf, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		dash = strchr(tok, '-');
+		if (dash != NULL)
+			*dash++ = '\0';
+		if ((rc = parse_u32(p, "lcore", tok, 0, 1023, &a)) != 0)
+			return rc;
+		b = a;
+		if (dash != NULL &&
+		    (rc = parse_u32(p, "lcore", dash, a, 1023, &b)) != 0)
+			return rc;
+		for (i = a; i <= b; i++)
+			map[i / 64] |= 1ULL << (i % 64);
+	}
+	return 0;
+}
+
+static int
+dir_workers(struct parse_ctx *p, int argc, char **argv)
+{
+	struct dpsec_config *cfg = p->cfg;
+
+	if (argc == 2 && strcmp(argv[1], "all") == 0) {
+		cfg->workers = 0;
+		cfg->worker_lcores_set = false;
+		return 0;
+	}
+	if (argc == 2)
+		return parse_u32(p, "workers", argv[1], 1, 256, &cfg->workers);
+	if (argc == 3 && strcmp(argv[1], "lcores") == 0) {
+		cfg->worker_lcores_set = true;
+		return parse_lcore_list(p, argv[2], cfg->worker_lcores);
+	}
+	return perr(p, "usage: workers N | workers all | workers lcores LIST");
+}
+
+static int
+dir_idle(struct parse_ctx *p, int argc, char **argv)
+{
+	struct dpsec_config *cfg = p->cfg;
+	int rc;
+
+	if (strcmp(argv[1], "busy-poll") == 0) {
+		if (argc != 2)
+			return perr(p, "idle busy-poll takes no arguments");
+		cfg->idle = CFG_IDLE_BUSY;
+		return 0;
+	}
+	if (strcmp(argv[1], "sleep") != 0)
+		return perr(p, "idle: expected busy-poll or sleep, got '%s'",
+		    argv[1]);
+	cfg->idle = CFG_IDLE_SLEEP;
+	if (argc >= 3 && (rc = parse_u32(p, "idle sleep min-us", argv[2], 1,
+	    1000000, &cfg->idle_min_us)) != 0)
+		return rc;
+	if (argc >= 4 && (rc = parse_u32(p, "idle sleep max-us", argv[3],
+	    cfg->idle_min_us, 1000000, &cfg->idle_max_us)) != 0)
+		return rc;
+	if (argc >= 5 && (rc = parse_u32(p, "idle sleep polls", argv[4], 1,
+	    1000000, &cfg->idle_polls)) != 0)
+		return rc;
+	if (cfg->idle_max_us < cfg->idle_min_us)
+		cfg->idle_max_us = cfg->idle_min_us;
+	return 0;
+}
+
+#define U32_DIR(fname, field, what, lo, hi)				\
+static int								\
+fname(struct parse_ctx *p, int argc, char **argv)			\
+{									\
+	return parse_u32(p, what, argv[1], lo, hi, &p->cfg->field);	\
+}
+#define U16_DIR(fname, field, what, lo, hi)				\
+static int								\
+fname(struct parse_ctx *p, int argc, char **argv)			\
+{									\
+	return parse_u16(p, what, argv[1], lo, hi, &p->cfg->field);	\
+}
+
+U32_DIR(dir_mbufs, mbufs, "mbufs", 256, 16u << 20)
+U32_DIR(dir_mbuf_cache, mbuf_cache, "mbuf-cache", 0, 512)
+U16_DIR(dir_rx_desc, rx_desc, "rx-desc", 32, 16384)
+U16_DIR(dir_tx_desc, tx_desc, "tx-desc", 32, 16384)
+U32_DIR(dir_route_max, route_max, "route-max", 16, 1u << 24)
+U32_DIR(dir_neighbor_max, neighbor_max, "neighbor-max", 16, 1u << 20)
+U32_DIR(dir_exc_ring, exception_ring, "exception-ring", 64, 1u << 16)
+U32_DIR(dir_arp_retry, arp_retry_ms, "arp-retry-ms", 10, 60000)
+U32_DIR(dir_arp_retries, arp_retries, "arp-retries", 1, 100)
+
+static int
+dir_route_table(struct parse_ctx *p, int argc, char **argv)
+{
+	if (strcmp(argv[1], "auto") == 0)
+		p->cfg->route_table = CFG_RT_AUTO;
+	else if (strcmp(argv[1], "dir24") == 0)
+		p->cfg->route_table = CFG_RT_DIR24;
+	else if (strcmp(argv[1], "rib") == 0)
+		p->cfg->route_table = CFG_RT_RIB;
+	else
+		return perr(p, "route-table: expected auto, dir24 or rib, got "
+		    "'%s'", argv[1]);
+	return 0;
+}
+
+static int
+grow(void **arr, unsigned int *cap, size_t elem)
+{
+	unsigned int ncap = *cap ? *cap * 2 : 16;
+	void *n = realloc(*arr, ncap * elem);
+
+	if (n == NULL)
+		return -ENOMEM;
+	*arr = n;
+	*cap = ncap;
+	return 0;
+}
+
+/* route PREFIX [via ADDR] dev PORT */
+static int
+dir_route(struct parse_ctx *p, int argc, char **argv)
+{
+	struct dpsec_config *cfg = p->cfg;
+	struct cfg_route r;
+	int i;
+
+	memset(&r, 0, sizeof(r));
+	if (strcmp(argv[1], "default") == 0 || strcmp(argv[1], "default6") == 0) {
+		r.prefix.family = argv[1][7] == '6' ? AF_INET6 : AF_INET;
+		r.prefix.plen = 0;
+	} else if (config_parse_addr(argv[1], &r.prefix, true) != 0)
+		return perr(p, "route: bad prefix '%s'", argv[1]);
+	if (!prefix_is_network(&r.prefix))
+		return perr(p, "route: %s has host bits set beyond /%u", argv[1],
+		    r.prefix.plen);
+	for (i = 2; i < argc; i += 2) {
+		if (i + 1 >= argc)
+			return perr(p, "route: '%s' needs a value", argv[i]);
+		if (strcmp(argv[i], "via") == 0) {
+			if (config_parse_addr(argv[i + 1], &r.via, false) != 0)
+				return perr(p, "route: bad next hop '%s'",
+				    argv[i + 1]);
+			if (r.via.family != r.prefix.family)
+				return perr(p, "route: next hop %s is not of the "
+				    "prefix's family", argv[i + 1]);
+		} else if (strcmp(argv[i], "dev") == 0) {
+			if (!valid_name(argv[i + 1]))
+				return perr(p, "route: bad port name '%s'",
+				    argv[i + 1]);
+			strcpy(r.port, argv[i + 1]);
+		} else
+			return perr(p, "route: unknown key '%s' (want via, dev)",
+			    argv[i]);
+	}
+	if (r.port[0] == '\0')
+		return perr(p, "route: missing 'dev PORT'");
+	if (cfg->nroutes >= CFG_MAX_ROUTES)
+		return perr(p, "more than %d routes", CFG_MAX_ROUTES);
+	if (cfg->nroutes == cfg->route_cap &&
+	    grow((void **)&cfg->route, &cfg->route_cap, sizeof(r)) != 0)
+		return perr(p, "out of memory");
+	r.line = p->line;
+	cfg->route[cfg->nroutes++] = r;
+	return 0;
+}
+
+/* neighbor ADDR MAC dev PORT */
+static int
+dir_neighbor(struct parse_ctx *p, int argc, char **argv)
+{
+	struct dpsec_config *cfg = p->cfg;
+	struct cfg_neighbor n;
+
+	memset(&n, 0, sizeof(n));
+	if (config_parse_addr(argv[1], &n.addr, false) != 0)
+		return perr(p, "neighbor: bad address '%s'", argv[1]);
+	if (parse_mac(argv[2], n.mac) != 0)
+		return perr(p, "neighbor: bad MAC '%s'", argv[2]);
+	if (n.mac[0] & 1)
+		return perr(p, "neighbor: MAC %s is multicast", argv[2]);
+	if (strcmp(argv[3], "dev") != 0)
+		return perr(p, "neighbor: expected 'dev PORT' after the MAC");
+	if (!valid_name(argv[4]))
+		return perr(p, "neighbor: bad port name '%s'", argv[4]);
+	strcpy(n.port, argv[4]);
+	if (cfg->nneighbors >= CFG_MAX_NEIGHBORS)
+		return perr(p, "more than %d static neighbors",
+		    CFG_MAX_NEIGHBORS);
+	if (cfg->nneighbors == cfg->neighbor_cap &&
+	    grow((void **)&cfg->neighbor, &cfg->neighbor_cap, sizeof(n)) != 0)
+		return perr(p, "out of memory");
+	n.line = p->line;
+	cfg->neighbor[cfg->nneighbors++] = n;
+	return 0;
+}
+
+static int
+dir_ctrl_socket(struct parse_ctx *p, int argc, char **argv)
+{
+	struct cfg_ctrl *c = &p->cfg->ctrl;
+	uint32_t mode;
+	int i, rc;
+
+	if (argv[1][0] != '/')
+		return perr(p, "control-socket: path must be absolute");
+	if (strlen(argv[1]) >= sizeof(c->socket_path))
+		return perr(p, "control-socket: path too long");
+	strcpy(c->socket_path, argv[1]);
+	for (i = 2; i < argc; i += 2) {
+		if (i + 1 >= argc)
+			return perr(p, "control-socket: '%s' needs a value",
+			    argv[i]);
+		if (strcmp(argv[i], "owner") == 0) {
+			if (strlen(argv[i + 1]) >= sizeof(c->socket_owner))
+				return perr(p, "control-socket: owner too long");
+			strcpy(c->socket_owner, argv[i + 1]);
+		} else if (strcmp(argv[i], "mode") == 0) {
+			if ((rc = parse_u32(p, "control-socket mode", argv[i + 1],
+			    0, 0777, &mode)) != 0)
+				return rc;
+			c->socket_mode = mode;
+		} else
+			return perr(p, "control-socket: unknown key '%s' (want "
+			    "owner, mode)", argv[i]);
+	}
+	return 0;
+}
+
+static const struct directive directives[] = {
+	{ "port", 1, -1, dir_port, "NAME KEY VALUE [KEY VALUE ...]",
+	  "declare or extend a port; keys below" },
+	{ "route", 3, 5, dir_route, "PREFIX|default|default6 [via ADDR] dev PORT",
+	  "static route; without via the prefix is on-link" },
+	{ "neighbor", 4, 4, dir_neighbor, "ADDR XX:XX:XX:XX:XX:XX dev PORT",
+	  "static ARP/ND entry (never expires, never relearnt)" },
+	{ "workers", 1, 2, dir_workers, "N | all | lcores LIST",
+	  "worker lcores: the first N of EAL's worker lcores, all of them "
+	  "(default), or the listed ones (e.g. 1-2,4)" },
+	{ "idle", 1, 4, dir_idle, "busy-poll | sleep [MIN_US [MAX_US [POLLS]]]",
+	  "what an idle worker does: poll forever, or after POLLS empty polls "
+	  "(default 64) sleep MIN_US (default 10) doubling up to MAX_US "
+	  "(default 1000); default sleep" },
+	{ "mbufs", 1, 1, dir_mbufs, "N",
+	  "mbufs per port pool (default: computed from queues and descriptors)" },
+	{ "mbuf-cache", 1, 1, dir_mbuf_cache, "N",
+	  "per-lcore mbuf cache (default 64, max 512)" },
+	{ "rx-desc", 1, 1, dir_rx_desc, "N", "rx ring size (default 256)" },
+	{ "tx-desc", 1, 1, dir_tx_desc, "N", "tx ring size (default 256)" },
+	{ "route-max", 1, 1, dir_route_max, "N",
+	  "routes per family (default 1024)" },
+	{ "route-table", 1, 1, dir_route_table, "auto|dir24|rib",
+	  "lookup structure: dir24 (DIR24-8/TRIE, fast, ~64 MB), rib (tree, "
+	  "small) or auto (dir24 with hugepages, rib without; default)" },
+	{ "neighbor-max", 1, 1, dir_neighbor_max, "N",
+	  "neighbor table size (default 1024)" },
+	{ "exception-ring", 1, 1, dir_exc_ring, "N",
+	  "per-worker ring to the control thread (default 1024)" },
+	{ "arp-retry-ms", 1, 1, dir_arp_retry, "MS",
+	  "interval between ARP requests / neighbor solicitations (default 1000)" },
+	{ "arp-retries", 1, 1, dir_arp_retries, "N",
+	  "solicitations before a next hop is unreachable (default 3)" },
+	{ "control-socket", 1, 5, dir_ctrl_socket, "PATH [owner USER[:GROUP]] [mode OCTAL]",
+	  "PF_KEY control socket (default /run/dpsec/pfkey.sock)" },
+};
+
+void
+config_defaults(struct dpsec_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->idle = CFG_IDLE_SLEEP;
+	cfg->idle_min_us = 10;
+	cfg->idle_max_us = 1000;
+	cfg->idle_polls = 64;
+	cfg->mbuf_cache = 64;
+	cfg->rx_desc = 256;
+	cfg->tx_desc = 256;
+	cfg->route_max = 1024;
+	cfg->neighbor_max = 1024;
+	cfg->exception_ring = 1024;
+	cfg->arp_retry_ms = 1000;
+	cfg->arp_retries = 3;
+	strcpy(cfg->ctrl.socket_path, "/run/dpsec/pfkey.sock");
+	cfg->ctrl.socket_mode = 0600;
+}
+
+void
+config_free(struct dpsec_config *cfg)
+{
+	free(cfg->route);
+	cfg->route = NULL;
+	cfg->nroutes = cfg->route_cap = 0;
+	free(cfg->neighbor);
+	cfg->neighbor = NULL;
+	cfg->nneighbors = cfg->neighbor_cap = 0;
+}
+
+static int
+split(char *line, char **argv)
+{
+	int argc = 0;
+	char *s = line;
+
+	for (;;) {
+		while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+			s++;
+		if (*s == '\0' || *s == '#')
+			break;
+		if (argc == MAX_WORDS)
+			return -1;
+		argv[argc++] = s;
+		while (*s != '\0' && *s != ' ' && *s != '\t' && *s != '\r' &&
+		    *s != '\n' && *s != '#')
+			s++;
+		if (*s == '#') {
+			*s = '\0';
+			break;
+		}
+		if (*s == '\0')
+			break;
+		*s++ = '\0';
+	}
+	return argc;
+}
+
+static int
+parse_line(struct parse_ctx *p, char *line)
+{
+	char *argv[MAX_WORDS];
+	size_t i;
+	int argc, nargs;
+
+	argc = split(line, argv);
+	if (argc < 0)
+		return perr(p, "more than %d words", MAX_WORDS);
+	if (argc == 0)
+		return 0;
+	for (i = 0; i < sizeof(directives) / sizeof(directives[0]); i++) {
+		const struct directive *d = &directives[i];
+
+		if (strcmp(argv[0], d->name) != 0)
+			continue;
+		nargs = argc - 1;
+		if (nargs < d->min_args || (d->max_args >= 0 &&
+		    nargs > d->max_args))
+			return perr(p, "usage: %s %s", d->name, d->usage);
+		return d->fn(p, argc, argv);
+	}
+	return perr(p, "unknown directive '%s'", argv[0]);
+}
+
+static int
+check(struct parse_ctx *p)
+{
+	struct dpsec_config *cfg = p->cfg;
+	unsigned int i, j, k, m;
+	char b[64];
+
+	if (cfg->nports == 0) {
+		p->line = 0;
+		return perr(p, "no port declared (need at least one 'port NAME "
+		    "device DEV role ROLE')");
+	}
+	for (i = 0; i < cfg->nports; i++) {
+		const struct cfg_port *pt = &cfg->port[i];
+
+		p->line = pt->line;
+		if (pt->device[0] == '\0')
+			return perr(p, "port %s: no device", pt->name);
+		if (pt->role == CFG_ROLE_NONE)
+			return perr(p, "port %s: no role (protected or "
+			    "unprotected)", pt->name);
+		for (j = 0; j < i; j++) {
+			if (strcmp(cfg->port[j].device, pt->device) == 0)
+				return perr(p, "port %s: device already used by "
+				    "port %s", pt->name, cfg->port[j].name);
+			if (pt->tap[0] != '\0' &&
+			    strcmp(cfg->port[j].tap, pt->tap) == 0)
+				return perr(p, "port %s: tap %s already used by "
+				    "port %s", pt->name, pt->tap,
+				    cfg->port[j].name);
+		}
+		/* The same address twice on the gateway makes "to us" ambiguous. */
+		for (j = 0; j <= i; j++)
+			for (k = 0; k < cfg->port[j].naddr; k++)
+				for (m = 0; m < pt->naddr; m++) {
+					if (j == i && k >= m)
+						continue;
+					if (cfg->port[j].addr[k].family ==
+					    pt->addr[m].family &&
+					    memcmp(cfg->port[j].addr[k].u.bytes,
+					    pt->addr[m].u.bytes, 16) == 0)
+						return perr(p, "port %s: address "
+						    "%s already on port %s",
+						    pt->name, config_fmt_addr(
+						    &pt->addr[m], false, b,
+						    sizeof(b)),
+						    cfg->port[j].name);
+				}
+	}
+	for (i = 0; i < cfg->nroutes; i++) {
+		const struct cfg_route *r = &cfg->route[i];
+
+		p->line = r->line;
+		if (config_port_index(cfg, r->port) < 0)
+			return perr(p, "route: unknown port '%s'", r->port);
+		for (j = 0; j < i; j++)
+			if (cfg->route[j].prefix.family == r->prefix.family &&
+			    cfg->route[j].prefix.plen == r->prefix.plen &&
+			    memcmp(cfg->route[j].prefix.u.bytes,
+			    r->prefix.u.bytes, 16) == 0)
+				return perr(p, "route: %s already defined at "
+				    "line %u", config_fmt_addr(&r->prefix, true,
+				    b, sizeof(b)), cfg->route[j].line);
+	}
+	for (i = 0; i < cfg->nneighbors; i++) {
+		const struct cfg_neighbor *n = &cfg->neighbor[i];
+		int pi;
+
+		p->line = n->line;
+		pi = config_port_index(cfg, n->port);
+		if (pi < 0)
+			return perr(p, "neighbor: unknown port '%s'", n->port);
+		for (j = 0; j < i; j++)
+			if (strcmp(cfg->neighbor[j].port, n->port) == 0 &&
+			    cfg->neighbor[j].addr.family == n->addr.family &&
+			    memcmp(cfg->neighbor[j].addr.u.bytes,
+			    n->addr.u.bytes, 16) == 0)
+				return perr(p, "neighbor: %s on %s already "
+				    "defined at line %u", config_fmt_addr(
+				    &n->addr, false, b, sizeof(b)), n->port,
+				    cfg->neighbor[j].line);
+	}
+	if (cfg->nneighbors > cfg->neighbor_max / 2) {
+		p->line = 0;
+		return perr(p, "%u static neighbors need neighbor-max >= %u",
+		    cfg->nneighbors, cfg->nneighbors * 2);
+	}
+	if (cfg->nroutes + cfg->nports * CFG_MAX_ADDRS > cfg->route_max) {
+		p->line = 0;
+		return perr(p, "%u routes exceed route-max %u", cfg->nroutes,
+		    cfg->route_max);
+	}
+	return 0;
+}
+
+static int
+parse_stream(struct parse_ctx *p, FILE *f)
+{
+	char line[MAX_LINE];
+	size_t len;
+	int rc;
+
+	p->line = 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		p->line++;
+		len = strlen(line);
+		if (len == sizeof(line) - 1 && line[len - 1] != '\n' && !feof(f))
+			return perr(p, "line longer than %d bytes", MAX_LINE - 2);
+		if ((rc = parse_line(p, line)) != 0)
+			return rc;
+	}
+	if (ferror(f)) {
+		p->line = 0;
+		return perr(p, "read error");
+	}
+	return check(p);
+}
+
+int
+config_load(struct dpsec_config *cfg, const char *path, char *err,
+    size_t errlen)
+{
+	struct parse_ctx p = { cfg, path, 0, err, errlen };
+	FILE *f;
+	int rc, e;
+
+	snprintf(cfg->file, sizeof(cfg->file), "%s", path);
+	f = fopen(path, "r");
+	if (f == NULL) {
+		e = errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		return -e;
+	}
+	rc = parse_stream(&p, f);
+	fclose(f);
+	return rc;
+}
+
+int
+config_parse_string(struct dpsec_config *cfg, const char *name,
+    const char *text, char *err, size_t errlen)
+{
+	struct parse_ctx p = { cfg, name, 0, err, errlen };
+	FILE *f;
+	int rc;
+
+	snprintf(cfg->file, sizeof(cfg->file), "%s", name);
+	if (*text == '\0')
+		text = "\n";
+	f = fmemopen((void *)(uintptr_t)text, strlen(text), "r");
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s", name, strerror(errno));
+		return -errno;
+	}
+	rc = parse_stream(&p, f);
+	fclose(f);
+	return rc;
+}
+
+void
+config_usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Config file directives (one per line, '#' starts a "
+	    "comment):\n");
+	for (i = 0; i < sizeof(directives) / sizeof(directives[0]); i++)
+		fprintf(f, "  %s %s\n      %s\n", directives[i].name,
+		    directives[i].usage, directives[i].help);
+	fprintf(f, "Port keys (port NAME KEY VALUE ...; a port may span "
+	    "several lines):\n");
+	for (i = 0; i < sizeof(port_keys) / sizeof(port_keys[0]); i++)
+		fprintf(f, "  %s %s\n      %s\n", port_keys[i].name,
+		    port_keys[i].usage, port_keys[i].help);
+}

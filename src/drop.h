@@ -1,0 +1,51 @@
+/*
+ * Why a packet left the datapath without being transmitted.  Every value
+ * has a per-lcore counter (struct dp_stats) and a name served under
+ * /dpsec/drops (telemetry keys allow only [A-Za-z0-9_]).  DP_DROP_NONE (0) in a stage's reason[] means the stage
+ * took the packet over (exception path, neighbor resolution, a queue) and
+ * it is not a drop.  Issue 7 appends its reasons (ESP, SPD, SA) here.
+ */
+#ifndef DPSEC_DROP_H
+#define DPSEC_DROP_H
+
+#define DP_DROP_LIST(X)							\
+	X(NONE,			"none")					\
+	X(L2_SHORT,		"l2_short")				\
+	X(L2_OTHERHOST,		"l2_otherhost")				\
+	X(L2_ETHERTYPE,		"l2_ethertype")				\
+	X(IP4_SHORT,		"ip4_short")				\
+	X(IP4_VERSION,		"ip4_version")				\
+	X(IP4_HDRLEN,		"ip4_header_length")			\
+	X(IP4_TOTLEN,		"ip4_total_length")			\
+	X(IP4_CSUM,		"ip4_checksum")				\
+	X(IP4_BAD_SRC,		"ip4_bad_source")			\
+	X(IP4_BAD_DST,		"ip4_bad_destination")			\
+	X(IP6_SHORT,		"ip6_short")				\
+	X(IP6_VERSION,		"ip6_version")				\
+	X(IP6_PAYLEN,		"ip6_payload_length")			\
+	X(IP6_BAD_SRC,		"ip6_bad_source")			\
+	X(IP6_BAD_DST,		"ip6_bad_destination")			\
+	X(TTL_EXCEEDED,		"ttl_exceeded")				\
+	X(MTU_EXCEEDED,		"mtu_exceeded")				\
+	X(ICMP_NOT_SENT,	"icmp_error_not_sent")			\
+	X(NO_ROUTE,		"no_route")				\
+	X(NO_NEIGHBOR,		"no_neighbor")				\
+	X(NEIGH_QUEUE_FULL,	"neighbor_queue_full")			\
+	X(LOCAL_NO_TAP,		"local_no_exception_path")		\
+	X(EXC_RING_FULL,	"exception_ring_full")			\
+	X(TAP_TX,		"tap_tx_failed")			\
+	X(TX_FULL,		"tx_full")				\
+	X(SHUTDOWN,		"shutdown")				\
+	X(ALLOC,		"alloc_failed")
+
+#define DP_DROP_ENUM(id, name)	DP_DROP_##id,
+enum dp_drop {
+	DP_DROP_LIST(DP_DROP_ENUM)
+	DP_DROP_MAX
+};
+#undef DP_DROP_ENUM
+
+/** Name of a drop reason ("?" when out of range).  Thread: any. */
+const char *dp_drop_name(unsigned int reason);
+
+#endif /* DPSEC_DROP_H */

@@ -1,0 +1,140 @@
+/*
+ * The worker loop: poll each assigned rx queue for a burst, run it through
+ * the pipeline of the port's role, flush tx buffers, report a quiescent
+ * state, and back off when idle (busy-poll, or sleep with exponential
+ * backoff; a sleeping worker is offline in the qsbr so grace periods do
+ * not wait for it).
+ */
+#include <errno.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_pause.h>
+
+#include "txbuf.h"
+#include "worker.h"
+
+int
+workers_create(struct dp_app *app, const unsigned int *lcores)
+{
+	unsigned int i, p, q, next = 0;
+
+	for (i = 0; i < app->nworkers; i++) {
+		struct worker *w = rte_zmalloc_socket("worker", sizeof(*w),
+		    RTE_CACHE_LINE_SIZE, (int)rte_lcore_to_socket_id(lcores[i]));
+
+		if (w == NULL)
+			return -ENOMEM;
+		w->id = i;
+		w->lcore = lcores[i];
+		w->app = app;
+		w->st = &app->stats[i];
+		w->sleep_us = app->cfg->idle_min_us;
+		app->worker[i] = w;
+	}
+	for (p = 0; p < app->nports; p++)
+		for (q = 0; q < app->port[p].nb_rxq; q++) {
+			struct worker *w = app->worker[next++ % app->nworkers];
+
+			if (w->nrxq == DP_MAX_RXQ_PER_WORKER)
+				return -ENOSPC;
+			w->rxq[w->nrxq].port_id = app->port[p].port_id;
+			w->rxq[w->nrxq].queue = (uint16_t)q;
+			w->rxq[w->nrxq++].port = (uint16_t)p;
+		}
+	workers_assign_txq(app);
+	return 0;
+}
+
+void
+workers_assign_txq(struct dp_app *app)
+{
+	unsigned int i, p;
+
+	for (i = 0; i < app->nworkers; i++)
+		for (p = 0; p < app->nports; p++)
+			app->worker[i]->txq[p] =
+			    (uint16_t)(i % app->port[p].nb_txq);
+}
+
+static void
+idle(struct worker *w)
+{
+	const struct dpsec_config *cfg = w->app->cfg;
+
+	if (cfg->idle == CFG_IDLE_BUSY) {
+		rte_pause();
+		return;
+	}
+	if (++w->empty_polls < cfg->idle_polls) {
+		rte_pause();
+		return;
+	}
+	rte_rcu_qsbr_thread_offline(w->app->qsbr, w->id);
+	usleep(w->sleep_us);
+	rte_rcu_qsbr_thread_online(w->app->qsbr, w->id);
+	DP_CNT_ADD(w->st->idle_sleeps, 1);
+	w->sleep_us *= 2;
+	if (w->sleep_us > cfg->idle_max_us)
+		w->sleep_us = cfg->idle_max_us;
+}
+
+int
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct dp_app *app = w->app;
+	struct rte_mbuf *pkts[DP_BURST];
+	unsigned int i, total;
+	uint16_t n, j;
+
+	rte_rcu_qsbr_thread_register(app->qsbr, w->id);
+	rte_rcu_qsbr_thread_online(app->qsbr, w->id);
+	while (!__atomic_load_n(&app->stop, __ATOMIC_RELAXED)) {
+		total = 0;
+		for (i = 0; i < w->nrxq; i++) {
+			const struct dp_rxq *rq = &w->rxq[i];
+			struct dp_port_stats *ps = &w->st->port[rq->port];
+			uint64_t bytes = 0;
+
+			n = rte_eth_rx_burst(rq->port_id, rq->queue, pkts,
+			    DP_BURST);
+			if (n == 0)
+				continue;
+			total += n;
+			for (j = 0; j < n; j++)
+				bytes += pkts[j]->pkt_len;
+			DP_CNT_ADD(ps->rx_pkts, n);
+			DP_CNT_ADD(ps->rx_bytes, bytes);
+			DP_CNT_ADD(w->st->bursts, 1);
+			w->cur_port = rq->port;
+			pipeline_run(w, app_pipeline(app, app->port[rq->port].role),
+			    pkts, n);
+		}
+		txbuf_flush_all(w);
+		rte_rcu_qsbr_quiescent(app->qsbr, w->id);
+		if (total == 0)
+			idle(w);
+		else {
+			w->empty_polls = 0;
+			w->sleep_us = app->cfg->idle_min_us;
+		}
+	}
+	txbuf_flush_all(w);
+	rte_rcu_qsbr_thread_offline(app->qsbr, w->id);
+	rte_rcu_qsbr_thread_unregister(app->qsbr, w->id);
+	return 0;
+}
+
+void
+workers_free(struct dp_app *app)
+{
+	unsigned int i;
+
+	for (i = 0; i < app->nworkers; i++) {
+		rte_free(app->worker[i]);
+		app->worker[i] = NULL;
+	}
+}
