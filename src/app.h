@@ -40,6 +40,7 @@ struct worker {
 	struct dp_app		*app;		/* [I] */
 	struct dp_stats		*st;		/* [O] */
 	struct rte_ring		*exc;		/* [I] SP/SC ring to control */
+	struct rte_ring		*in;		/* [I] SP/SC ring from control */
 	uint16_t		 cur_port;	/* [O] dp port of the burst in flight */
 	unsigned int		 nrxq;
 	struct dp_rxq		 rxq[DP_MAX_RXQ_PER_WORKER];	/* [I] */

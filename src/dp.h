@@ -43,7 +43,8 @@ struct dp_meta {
 	uint16_t	out_port;	/* dp port index, set by the route stage */
 	uint8_t		family;		/* 4 or 6 */
 	uint8_t		flags;		/* DP_MF_* */
-	uint16_t	reserved0;
+	uint8_t		stage;		/* injected packets: stage to resume at */
+	uint8_t		reserved0;
 	uint32_t	reserved1;
 	uint32_t	reserved2;
 	union {

@@ -1,7 +1,7 @@
 /*
  * Why a packet left the datapath without being transmitted.  Every value
  * has a per-lcore counter (struct dp_stats) and a name served under
- * /dpsec/drops.  DP_DROP_NONE (0) in a stage's reason[] means the stage
+ * /dpsec/drops (telemetry keys allow only [A-Za-z0-9_]).  DP_DROP_NONE (0) in a stage's reason[] means the stage
  * took the packet over (exception path, neighbor resolution, a queue) and
  * it is not a drop.  Issue 7 appends its reasons (ESP, SPD, SA) here.
  */
@@ -10,33 +10,33 @@
 
 #define DP_DROP_LIST(X)							\
 	X(NONE,			"none")					\
-	X(L2_SHORT,		"l2-short")				\
-	X(L2_OTHERHOST,		"l2-otherhost")				\
-	X(L2_ETHERTYPE,		"l2-ethertype")				\
-	X(IP4_SHORT,		"ip4-short")				\
-	X(IP4_VERSION,		"ip4-version")				\
-	X(IP4_HDRLEN,		"ip4-header-length")			\
-	X(IP4_TOTLEN,		"ip4-total-length")			\
-	X(IP4_CSUM,		"ip4-checksum")				\
-	X(IP4_BAD_SRC,		"ip4-bad-source")			\
-	X(IP4_BAD_DST,		"ip4-bad-destination")			\
-	X(IP6_SHORT,		"ip6-short")				\
-	X(IP6_VERSION,		"ip6-version")				\
-	X(IP6_PAYLEN,		"ip6-payload-length")			\
-	X(IP6_BAD_SRC,		"ip6-bad-source")			\
-	X(IP6_BAD_DST,		"ip6-bad-destination")			\
-	X(TTL_EXCEEDED,		"ttl-exceeded")				\
-	X(MTU_EXCEEDED,		"mtu-exceeded")				\
-	X(ICMP_NOT_SENT,	"icmp-error-not-sent")			\
-	X(NO_ROUTE,		"no-route")				\
-	X(NO_NEIGHBOR,		"no-neighbor")				\
-	X(NEIGH_QUEUE_FULL,	"neighbor-queue-full")			\
-	X(LOCAL_NO_TAP,		"local-no-exception-path")		\
-	X(EXC_RING_FULL,	"exception-ring-full")			\
-	X(TAP_TX,		"tap-tx-failed")			\
-	X(TX_FULL,		"tx-full")				\
+	X(L2_SHORT,		"l2_short")				\
+	X(L2_OTHERHOST,		"l2_otherhost")				\
+	X(L2_ETHERTYPE,		"l2_ethertype")				\
+	X(IP4_SHORT,		"ip4_short")				\
+	X(IP4_VERSION,		"ip4_version")				\
+	X(IP4_HDRLEN,		"ip4_header_length")			\
+	X(IP4_TOTLEN,		"ip4_total_length")			\
+	X(IP4_CSUM,		"ip4_checksum")				\
+	X(IP4_BAD_SRC,		"ip4_bad_source")			\
+	X(IP4_BAD_DST,		"ip4_bad_destination")			\
+	X(IP6_SHORT,		"ip6_short")				\
+	X(IP6_VERSION,		"ip6_version")				\
+	X(IP6_PAYLEN,		"ip6_payload_length")			\
+	X(IP6_BAD_SRC,		"ip6_bad_source")			\
+	X(IP6_BAD_DST,		"ip6_bad_destination")			\
+	X(TTL_EXCEEDED,		"ttl_exceeded")				\
+	X(MTU_EXCEEDED,		"mtu_exceeded")				\
+	X(ICMP_NOT_SENT,	"icmp_error_not_sent")			\
+	X(NO_ROUTE,		"no_route")				\
+	X(NO_NEIGHBOR,		"no_neighbor")				\
+	X(NEIGH_QUEUE_FULL,	"neighbor_queue_full")			\
+	X(LOCAL_NO_TAP,		"local_no_exception_path")		\
+	X(EXC_RING_FULL,	"exception_ring_full")			\
+	X(TAP_TX,		"tap_tx_failed")			\
+	X(TX_FULL,		"tx_full")				\
 	X(SHUTDOWN,		"shutdown")				\
-	X(ALLOC,		"alloc-failed")
+	X(ALLOC,		"alloc_failed")
 
 #define DP_DROP_ENUM(id, name)	DP_DROP_##id,
 enum dp_drop {

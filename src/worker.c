@@ -59,6 +59,44 @@ workers_assign_txq(struct dp_app *app)
 			    (uint16_t)(i % app->port[p].nb_txq);
 }
 
+unsigned int
+worker_inject(struct dp_app *app, unsigned int wid, struct rte_mbuf *pkts[],
+    unsigned int n)
+{
+	if (wid >= app->nworkers)
+		return 0;
+	return rte_ring_sp_enqueue_burst(app->worker[wid]->in, (void **)pkts, n,
+	    NULL);
+}
+
+/* Run injected packets in runs of the same role and resume stage. */
+static unsigned int
+poll_injected(struct worker *w)
+{
+	struct dp_app *app = w->app;
+	struct rte_mbuf *pkts[DP_BURST];
+	unsigned int n, i, j;
+
+	n = rte_ring_sc_dequeue_burst(w->in, (void **)pkts, DP_BURST, NULL);
+	for (i = 0; i < n; i = j) {
+		const struct dp_meta *md = dp_meta(pkts[i]);
+		enum cfg_role role = app->port[md->in_port].role;
+		uint8_t stage = md->stage;
+
+		for (j = i + 1; j < n; j++) {
+			const struct dp_meta *mj = dp_meta(pkts[j]);
+
+			if (mj->stage != stage ||
+			    app->port[mj->in_port].role != role)
+				break;
+		}
+		w->cur_port = md->in_port;
+		pipeline_run_from(w, app_pipeline(app, role), stage, &pkts[i],
+		    (uint16_t)(j - i));
+	}
+	return n;
+}
+
 static void
 idle(struct worker *w)
 {
@@ -113,6 +151,7 @@ worker_main(void *arg)
 			pipeline_run(w, app_pipeline(app, app->port[rq->port].role),
 			    pkts, n);
 		}
+		total += poll_injected(w);
 		txbuf_flush_all(w);
 		rte_rcu_qsbr_quiescent(app->qsbr, w->id);
 		if (total == 0)
@@ -122,6 +161,8 @@ worker_main(void *arg)
 			w->sleep_us = app->cfg->idle_min_us;
 		}
 	}
+	while (poll_injected(w) > 0)
+		;
 	txbuf_flush_all(w);
 	rte_rcu_qsbr_thread_offline(app->qsbr, w->id);
 	rte_rcu_qsbr_thread_unregister(app->qsbr, w->id);
