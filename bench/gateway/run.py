@@ -45,7 +45,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 SIZES = [64, 128, 256, 512, 1024, 1420, 1518]
 IMIX = [64] * 7 + [576] * 4 + [1518]      # 7:4:1, mean 355.8 B
 
-SRC_MAC = "02:70:63:61:70:00"   # net_pcap's MAC for the first pcap vdev
+SRC_MAC = "02:70:63:61:70:%02x"  # net_pcap's MAC for the n-th pcap vdev
 HOST_MAC = "02:aa:00:00:00:01"  # site host behind the protected port
 PEER_MAC = "02:bb:00:00:00:01"  # next hop on the unprotected side
 GW4 = "192.0.2.1"
@@ -149,8 +149,9 @@ def write_traffic(d, p, nq):
             sa = sas[s]
             sa.seq_num = 1 + i // p["sas"]
             ip = sa.encrypt(ip)
-        queues[i % nq].append(Ether(src=HOST_MAC if p["dir"] != "decrypt" else PEER_MAC,
-                                    dst=SRC_MAC) / ip)
+        q = i % nq
+        queues[q].append(Ether(src=HOST_MAC if p["dir"] != "decrypt" else PEER_MAC,
+                               dst=SRC_MAC % q) / ip)
     paths = []
     for q in range(nq):
         path = os.path.join(d, "in%d.pcap" % q)
@@ -197,23 +198,34 @@ def write_setkey(path, p):
 
 
 def write_conf(path, d, p, pcaps, sink):
-    """Source port first (so it is the first net_pcap vdev: SRC_MAC)."""
-    src = "net_pcap0," + ",".join("rx_pcap=" + x for x in pcaps) + ",infinite_rx=1"
+    """One source port per worker (net_pcap has one rx queue and no RSS,
+    so dpsecd gives each port one queue; ports' queues go round-robin to
+    the workers), declared first so that they are the first net_pcap vdevs
+    (MACs SRC_MAC % k); then the sink."""
+    prot = "role protected address 10.0.1.1/24 address fd01::1/64"
+    unprot = "role unprotected address 192.0.2.1/24 address 2001:db8::1/64 mtu 9000"
+    mbufs = max(4096, p["npk"] // len(pcaps) + 3072)
+    ports = []
+    for k, pc in enumerate(pcaps):
+        name = ("b" if p["dir"] == "decrypt" else "a") if k == 0 else "s%d" % k
+        if k == 0:
+            role = unprot if p["dir"] == "decrypt" else prot
+        elif p["dir"] == "decrypt":
+            role = "role unprotected address 192.0.%d.1/24 mtu 9000" % (100 + k)
+        else:
+            role = "role protected address 10.0.%d.1/24" % (100 + k)
+        ports.append("port %s device net_pcap%d,rx_pcap=%s,infinite_rx=1 %s" % (name, k, pc, role))
+        ports.append("port %s mbufs %d" % (name, mbufs))
     if sink == "null":
         snk = "net_null0,no-rx=1"
     else:
         open(os.path.join(d, "empty.pcap"), "wb").write(
             struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-        snk = "net_pcap1,rx_pcap=%s/empty.pcap,tx_pcap=%s" % (d, sink)
-    prot = "port a role protected address 10.0.1.1/24 address fd01::1/64"
-    unprot = "port b role unprotected address 192.0.2.1/24 address 2001:db8::1/64 mtu 9000"
-    mbufs = max(4096, p["npk"] + 3072)
+        snk = "net_pcap%d,rx_pcap=%s/empty.pcap,tx_pcap=%s" % (len(pcaps), d, sink)
     if p["dir"] == "decrypt":
-        ports = ["port b device " + src, unprot, "port b mbufs %d" % mbufs,
-                 "port a device " + snk, prot]
+        ports.append("port a device %s %s" % (snk, prot))
     else:
-        ports = ["port a device " + src, prot, "port a mbufs %d" % mbufs,
-                 "port b device " + snk, unprot]
+        ports.append("port b device %s %s" % (snk, unprot))
     text = """workers {w}
 idle busy-poll
 max-sa {maxsa}
@@ -233,7 +245,7 @@ neighbor fd01::3 {host} dev a
            peer=PEER_MAC, host=HOST_MAC, maxsa=max(65536, 2 * p["sas"] + 16))
     with open(path, "w") as f:
         f.write(text)
-    return mbufs
+    return mbufs * len(pcaps)
 
 
 # ---------------------------------------------------------------- dpsecd
@@ -367,6 +379,7 @@ def run_point(args, p, sink="null", keep=None):
             gw.start()
             p["startup_s"] = time.time() - t0
             gw.tids = worker_threads(gw.proc.pid)
+            p["settle_s"] = settle_spd(gw.proc.pid) if p["policies"] > 1000 else 0.0
             time.sleep(args.warmup)
             samples = [gw.sample()]
             for _ in range(args.repeat):
@@ -389,9 +402,31 @@ def run_point(args, p, sink="null", keep=None):
             shutil.rmtree(d, ignore_errors=True)
 
 
+def settle_spd(pid, quiet=2.0, limit=300.0):
+    """Wait until the SPD builder thread has been idle for `quiet` seconds
+    (big policy sets compile in chunks, then merge when idle: measuring
+    before that measures the transient, docs/spd.md)."""
+    t0 = time.time()
+    tids = []
+    for tid in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+            if f.read().startswith("spd-build"):
+                tids.append(int(tid))
+    if not tids:
+        return 0.0
+    last, since = -1.0, time.time()
+    while time.time() - t0 < limit:
+        c = thread_cpu(pid, tids)
+        if c != last:
+            last, since = c, time.time()
+        elif time.time() - since >= quiet:
+            break
+        time.sleep(0.2)
+    return time.time() - t0
+
+
 def summarize(p, samples, final):
-    src = "b" if p["dir"] == "decrypt" else "a"
-    snk = "a" if src == "b" else "b"
+    snk = "a" if p["dir"] == "decrypt" else "b"
     sizes = IMIX if p["size"] == "imix" else [p["size"]]
     fs = [frame_size(p["fam"], s) for s in sizes]
     l2 = sum(fs) / len(fs)
@@ -401,7 +436,8 @@ def summarize(p, samples, final):
     for a, b in zip(samples, samples[1:]):
         dt = b["t"] - a["t"]
         tx = b["ports"][snk]["tx_pkts"] - a["ports"][snk]["tx_pkts"]
-        rx = b["ports"][src]["rx_pkts"] - a["ports"][src]["rx_pkts"]
+        rx = sum(b["ports"][n]["rx_pkts"] - a["ports"][n]["rx_pkts"]
+                 for n in b["ports"] if n != snk)
         dr = b["stats"]["drops"] - a["stats"]["drops"]
         cpu = b["cpu"] - a["cpu"]
         iv.append({"mpps": tx / dt / 1e6, "rx_mpps": rx / dt / 1e6,
@@ -438,10 +474,10 @@ def perf_profile(gw, d):
     if r.returncode != 0:
         return "perf record failed: " + r.stderr.strip()[:300]
     r = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children",
-                        "--sort", "symbol,dso", "--percent-limit", "1.5"],
+                        "--sort", "symbol,dso", "--percent-limit", "0.7"],
                        capture_output=True, text=True)
     lines = [x for x in r.stdout.splitlines() if x.strip() and not x.startswith("#")]
-    return "\n".join(lines[:25])
+    return "\n".join(lines[:40])
 
 
 # ---------------------------------------------------------------- raw crypto
@@ -546,6 +582,8 @@ def plan(profile, sizes):
         return [point("bypass", size=128, flows=4),
                 point("encrypt", size=128, flows=4),
                 point("decrypt", size=128, flows=4)]
+    if profile == "scale":
+        return scale_plan()
     if profile == "quick":
         for s in (64, 1420):
             pts += [point("bypass", size=s), point("encrypt", size=s),
@@ -561,16 +599,30 @@ def plan(profile, sizes):
     for s in (64, 1420, "imix"):
         pts.append(point("bypass", size=s, fam=6))
         pts.append(point("encrypt", size=s, fam=6))
-    # Scaling.
+    return pts + scale_plan()
+
+
+def scale_plan():
+    """Workers, SAs, policies.  dpsecd's cryptodev session pool holds 4096
+    objects (xform CDEV_SESS; dpsecd does not size it from max-sa), which
+    is 2048 SAs: 10,000 SAs run on the OpenSSL engine, aesni_mb gets 2,000."""
+    pts = []
     for s in (64, 1420):
-        pts.append(point("bypass", size=s, workers=2))
-        pts.append(point("encrypt", size=s, workers=2))
+        pts.append(point("bypass", size=s, workers=1))
+        pts.append(point("encrypt", size=s, workers=1))
+        pts.append(point("bypass", size=s, workers=2, perf=(s == 64)))
+        pts.append(point("encrypt", size=s, workers=2, perf=(s == 64)))
         pts.append(point("decrypt", size=s, workers=2))
-    pts.append(point("encrypt", size=64, sas=10000, flows=10000))
-    pts.append(point("encrypt", size=64, sas=1, flows=10000))
-    pts.append(point("decrypt", size=64, sas=10000, flows=10000))
+    pts.append(point("encrypt", size=64, sas=1, flows=2000))
+    pts.append(point("encrypt", size=64, sas=1, flows=2000, policies=2000))
+    pts.append(point("encrypt", size=64, sas=2000, flows=2000))
+    pts.append(point("decrypt", size=64, sas=1, flows=2000))
+    pts.append(point("decrypt", size=64, sas=2000, flows=2000))
+    pts.append(point("encrypt", size=64, engine="openssl", sas=1, flows=10000))
+    pts.append(point("encrypt", size=64, engine="openssl", sas=1, flows=10000, policies=10000))
+    pts.append(point("encrypt", size=64, engine="openssl", sas=10000, flows=10000))
     pts.append(point("encrypt", size=64, policies=10))
-    pts.append(point("encrypt", size=64, policies=100000))
+    pts.append(point("encrypt", size=64, policies=100000, perf=True))
     return pts
 
 
@@ -650,43 +702,52 @@ def machine():
 
 def plots(rows, outdir):
     """Mpps and Gbps (L2) against frame size per direction+algorithm (IPv4,
-    1 worker, default scale), PNG through gnuplot."""
+    1 worker, 1 SA, 64 flows), PNG through gnuplot.  Plotted per worker
+    CPU-second (the figure that holds on a shared machine); the wall-clock
+    figures are in the table."""
     if shutil.which("gnuplot") is None:
         log("gnuplot missing: no plots")
         return []
     os.makedirs(outdir, exist_ok=True)
+    order = [s for s in SIZES] + ["imix"]
     series = {}
     for r in rows:
-        if r["fam"] != 4 or r["workers"] != 1 or r["size"] == "imix" or r["sas"] != 1 \
+        if r["fam"] != 4 or r["workers"] != 1 or r["sas"] != 1 \
                 or r["flows"] != 64 or r["policies"] > (1 if r["dir"] != "bypass" else 0):
             continue
         name = r["dir"] if r["dir"] == "bypass" else "%s %s %s" % (r["dir"], r["alg"], r["engine"])
-        series.setdefault(name, []).append((r["size"], r["mpps"], r["gbps_l2"]))
+        ser = series.setdefault(name, {})
+        ser.setdefault(r["size"], (r["mpps_cpu"], r["mpps_cpu"] * r["l2_bytes"] * 8 / 1e3))
+    datf = os.path.join(outdir, "data.txt")
+    with open(datf, "w") as f:
+        for name, pts in series.items():
+            f.write('"%s"\n' % name)
+            for i, sz in enumerate(order):
+                if sz in pts:
+                    f.write("%d %s %f %f\n" % (i, sz, pts[sz][0], pts[sz][1]))
+            f.write("\n\n")
+    xt = ", ".join('"%s" %d' % (sz, i) for i, sz in enumerate(order))
     files = []
-    for col, ylabel, fn in ((1, "Mpps", "mpps.png"), (2, "Gbps (L2)", "gbps.png")):
-        datf = os.path.join(outdir, "data.txt")
-        with open(datf, "w") as f:
-            for name, pts in series.items():
-                f.write('"%s"\n' % name)
-                for s, m, g in sorted(pts):
-                    f.write("%d %f %f\n" % (s, m, g))
-                f.write("\n\n")
+    for col, ylabel, fn in ((3, "Mpps per worker CPU-second", "mpps.png"),
+                            (4, "Gbps (L2) per worker CPU-second", "gbps.png")):
         png = os.path.join(outdir, fn)
-        script = """set terminal pngcairo size 900,560 noenhanced
+        script = """set terminal pngcairo size 960,600 noenhanced
 set output '{png}'
-set title 'dpsecd, 1 worker, net_pcap infinite_rx -> net_null, IPv4 UDP: {yl}'
+set title 'dpsecd, 1 worker, IPv4 UDP, net_pcap infinite_rx -> net_null: {yl}'
 set xlabel 'frame size (bytes)'
 set ylabel '{yl}'
-set logscale x 2
-set xtics (64,128,256,512,1024,1420,1518)
-set key outside right
+set xtics ({xt})
+set xrange [-0.5:{xmax}]
+set yrange [0:*]
+set key outside bottom center horizontal maxrows 3
 set grid
-plot for [i=0:{n}] '{dat}' index i using 1:{c} with linespoints title columnheader(1)
-""".format(png=png, yl=ylabel, n=len(series) - 1, dat=datf, c=col + 1)
+plot for [i=0:{n}] '{dat}' index i using 1:{c} with linespoints lw 2 title columnheader(1)
+""".format(png=png, yl=ylabel, n=len(series) - 1, dat=datf, c=col, xt=xt,
+           xmax=len(order) - 0.5)
         r = subprocess.run(["gnuplot"], input=script, capture_output=True, text=True)
         if r.returncode != 0:
-            script = script.replace("pngcairo", "png")
-            r = subprocess.run(["gnuplot"], input=script, capture_output=True, text=True)
+            r = subprocess.run(["gnuplot"], input=script.replace("pngcairo", "png"),
+                               capture_output=True, text=True)
         if r.returncode == 0:
             files.append(png)
         else:
@@ -780,7 +841,7 @@ def smoke(args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--build", default=os.environ.get("DPSEC_BUILD", os.path.join(ROOT, "build")))
-    ap.add_argument("--profile", choices=("full", "quick", "smoke"), default="full")
+    ap.add_argument("--profile", choices=("full", "quick", "scale", "smoke"), default="full")
     ap.add_argument("--smoke", action="store_true", help="CI smoke run with checks")
     ap.add_argument("--sizes", default=",".join(map(str, SIZES)) + ",imix")
     ap.add_argument("--warmup", type=float, default=1.0)
@@ -792,14 +853,37 @@ def main():
                     help="target CPU seconds per dpdk-test-crypto-perf point")
     ap.add_argument("--perf", action="store_true", help="perf record the 64/1420 B encrypt points")
     ap.add_argument("--only", default="", help="run only points whose dir matches (bypass,encrypt,...)")
+    ap.add_argument("--keep", help="keep each point's pcaps, setkey file, config and log under this directory")
     ap.add_argument("--json", help="write every row here")
     ap.add_argument("--plots", help="write mpps.png and gbps.png here")
+    ap.add_argument("--report", nargs="+", metavar="JSON",
+                    help="only print the table (and --plots) of earlier --json runs")
     args = ap.parse_args()
-    if os.geteuid() != 0:
+    if os.geteuid() != 0 and not args.report:
         sys.exit("needs root (DPDK vdevs, /var/run/dpdk)")
-    if not os.path.exists(os.path.join(args.build, "src", "dpsecd")):
+    if not args.report and not os.path.exists(os.path.join(args.build, "src", "dpsecd")):
         sys.exit("no %s/src/dpsecd: build first (meson setup build && ninja -C build)" % args.build)
+    if args.report:
+        rows, raw = [], {}
+        for fn in args.report:
+            with open(fn) as f:
+                j = json.load(f)
+            rows += j["rows"]
+            raw.update({(e, a, b): v for e, a, b, v in j["raw"]})
+        print(table(rows, raw))
+        if raw:
+            print()
+            print(raw_table(raw))
+        if args.plots:
+            for f in plots(rows, args.plots):
+                print("plot: " + f)
+        return
     if args.smoke or args.profile == "smoke":
+        h = subprocess.run([os.path.join(args.build, "src", "dpsecd"), "--help"],
+                           capture_output=True, text=True)
+        if "setkey" not in h.stdout + h.stderr:
+            print("SKIP: this dpsecd has no IPsec datapath (no 'setkey' directive)")
+            sys.exit(77)
         args.warmup = min(args.warmup, 0.3)
         args.interval = min(args.interval, 0.3)
         args.repeat = min(args.repeat, 2)
@@ -827,7 +911,13 @@ def main():
             (i + 1, len(pts), p["dir"], p["alg"], p["engine"], p["size"], p["fam"],
              p["flows"], p["sas"], p["policies"], p["workers"]))
         try:
-            r = run_point(args, p)
+            keep = None
+            if args.keep:
+                keep = os.path.join(args.keep, "%02d-%s-%s-%s-%s-v%d-w%d-s%d-p%d" % (
+                    i + 1, p["dir"], p["alg"], p["engine"], p["size"], p["fam"],
+                    p["workers"], p["sas"], p["policies"]))
+                os.makedirs(keep, exist_ok=True)
+            r = run_point(args, p, keep=keep)
         except Exception as ex:  # noqa: BLE001
             log("  failed: %s" % str(ex)[-2000:])
             continue
