@@ -34,6 +34,7 @@
 #define DP_MF_LOCAL	0x01	/* for the gateway itself: exception path */
 #define DP_MF_RESOLVE	0x02	/* next hop has no MAC yet: control resolves */
 #define DP_MF_ICMP_GEN	0x04	/* an ICMP error we built (never answer it) */
+#define DP_MF_DECAP	0x08	/* decapsulated from ESP (policy checked) */
 
 /* Multicast IPv4 (224/4), host order (DPDK's macro shifts a signed int). */
 #define DP_IP4_MCAST(a)	(((uint32_t)(a) >> 28) == 0xe)
@@ -43,7 +44,7 @@ struct dp_meta {
 	uint16_t	out_port;	/* dp port index, set by the route stage */
 	uint8_t		family;		/* 4 or 6 */
 	uint8_t		flags;		/* DP_MF_* */
-	uint16_t	reserved0;
+	uint16_t	worker;		/* worker that received it (larval queues) */
 	uint32_t	reserved1;
 	uint32_t	reserved2;
 	union {

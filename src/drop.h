@@ -3,7 +3,8 @@
  * has a per-lcore counter (struct dp_stats) and a name served under
  * /dpsec/drops.  DP_DROP_NONE (0) in a stage's reason[] means the stage
  * took the packet over (exception path, neighbor resolution, a queue) and
- * it is not a drop.  Issue 7 appends its reasons (ESP, SPD, SA) here.
+ * it is not a drop.  The IPsec reasons (spd-*, esp-*, sa-*, larval-*,
+ * acquire-*, release-*) are the datapath's (docs/datapath.md).
  */
 #ifndef DPSEC_DROP_H
 #define DPSEC_DROP_H
@@ -36,7 +37,31 @@
 	X(TAP_TX,		"tap-tx-failed")			\
 	X(TX_FULL,		"tx-full")				\
 	X(SHUTDOWN,		"shutdown")				\
-	X(ALLOC,		"alloc-failed")
+	X(ALLOC,		"alloc-failed")				\
+	X(SPD_DISCARD,		"spd-discard")				\
+	X(SPD_CLEAR_PROTECTED,	"spd-cleartext-needs-esp")		\
+	X(SPD_BUNDLE,		"spd-bundle-unsupported")		\
+	X(ESP_NO_SA,		"esp-no-sa")				\
+	X(ESP_REPLAY,		"esp-replay")				\
+	X(ESP_AUTH,		"esp-auth")				\
+	X(ESP_PAD,		"esp-bad-padding")			\
+	X(ESP_TRUNC,		"esp-truncated")			\
+	X(ESP_POLICY,		"esp-policy-mismatch")			\
+	X(ESP_HEADROOM,		"esp-no-headroom")			\
+	X(ESP_TAILROOM,		"esp-no-tailroom")			\
+	X(ESP_MULTISEG,		"esp-multi-segment")			\
+	X(ESP_SEQ_OVERFLOW,	"esp-seq-overflow")			\
+	X(ESP_PROTO,		"esp-unsupported")			\
+	X(ESP_ECN,		"esp-ecn")				\
+	X(ESP_CRYPTO,		"esp-crypto-error")			\
+	X(ESP_OTHER,		"esp-other")				\
+	X(SA_NOT_USABLE,	"sa-not-usable")			\
+	X(LARVAL_SA_FULL,	"larval-queue-sa-full")			\
+	X(LARVAL_FULL,		"larval-queue-full")			\
+	X(LARVAL_DEAD,		"larval-sa-dead")			\
+	X(ACQUIRE_RING_FULL,	"acquire-ring-full")			\
+	X(ACQUIRE_FAILED,	"acquire-entry-failed")			\
+	X(RELEASE_RING_FULL,	"release-ring-full")
 
 #define DP_DROP_ENUM(id, name)	DP_DROP_##id,
 enum dp_drop {

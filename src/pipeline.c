@@ -47,15 +47,33 @@ pipeline_insert(struct pipeline *pl, const char *before,
 	return 0;
 }
 
+int
+pipeline_find(const struct pipeline *pl, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < pl->n; i++)
+		if (strcmp(pl->stage[i].name, name) == 0)
+			return (int)i;
+	return -ENOENT;
+}
+
 void
 pipeline_run(struct worker *w, const struct pipeline *pl,
     struct rte_mbuf *pkts[], uint16_t n)
+{
+	pipeline_run_from(w, pl, 0, pkts, n);
+}
+
+void
+pipeline_run_from(struct worker *w, const struct pipeline *pl,
+    unsigned int first, struct rte_mbuf *pkts[], uint16_t n)
 {
 	uint8_t *reason = w->scratch_reason;
 	unsigned int s;
 	uint16_t k, i;
 
-	for (s = 0; s < pl->n && n > 0; s++) {
+	for (s = first; s < pl->n && n > 0; s++) {
 		k = pl->stage[s].fn(w, pkts, reason, n);
 		for (i = k; i < n; i++) {
 			if (reason[i] == DP_DROP_NONE)

@@ -16,9 +16,8 @@
  * Default stages (names for pipeline_insert()):
  *	protected:   parse, local, ttl, route, xmit
  *	unprotected: parse, local, ttl, route, xmit
- * Issue 7 inserts "ipsec-out" before "route" on protected ports and
- * "ipsec-in" before "local" (plus an inbound policy check after "ttl")
- * on unprotected ports.
+ * The IPsec datapath (dp_ipsec.h) inserts "ipsec-out" before "route" on
+ * protected ports and "ipsec-in" before "local" on unprotected ports.
  */
 #ifndef DPSEC_PIPELINE_H
 #define DPSEC_PIPELINE_H
@@ -64,6 +63,20 @@ int pipeline_insert(struct pipeline *pl, const char *before,
  */
 void pipeline_run(struct worker *w, const struct pipeline *pl,
     struct rte_mbuf *pkts[], uint16_t n);
+
+/**
+ * Run a burst through the stages from index @p first on (packets that
+ * already went through the earlier ones, e.g. released from a larval
+ * queue).  Thread: owner worker.
+ */
+void pipeline_run_from(struct worker *w, const struct pipeline *pl,
+    unsigned int first, struct rte_mbuf *pkts[], uint16_t n);
+
+/**
+ * Index of the stage named @p name, or -ENOENT.
+ * Thread: control thread, before workers start.
+ */
+int pipeline_find(const struct pipeline *pl, const char *name);
 
 /* Per-packet verdict meaning "go on to the next stage" (not a reason). */
 #define DP_PASS	0xff

@@ -13,6 +13,7 @@
 #include <rte_malloc.h>
 #include <rte_pause.h>
 
+#include "acquire.h"
 #include "txbuf.h"
 #include "worker.h"
 
@@ -93,7 +94,9 @@ worker_main(void *arg)
 	rte_rcu_qsbr_thread_register(app->qsbr, w->id);
 	rte_rcu_qsbr_thread_online(app->qsbr, w->id);
 	while (!__atomic_load_n(&app->stop, __ATOMIC_RELAXED)) {
-		total = 0;
+		/* Packets released by the control thread (SAs installed)
+		 * leave before anything received after them. */
+		total = acq_worker_drain(w);
 		for (i = 0; i < w->nrxq; i++) {
 			const struct dp_rxq *rq = &w->rxq[i];
 			struct dp_port_stats *ps = &w->st->port[rq->port];
