@@ -6,9 +6,9 @@
 set -eu
 
 PKGS="build-essential pkg-config meson ninja-build
-libdpdk-dev dpdk libssl-dev libsodium-dev libcmocka-dev libpcap-dev libnuma-dev
+libdpdk-dev dpdk dpdk-dev libssl-dev libsodium-dev libcmocka-dev libpcap-dev libnuma-dev
 libbsd-dev libelf-dev libjansson-dev libarchive-dev
-python3 python3-scapy tshark iproute2 iputils-ping procps
+python3 python3-scapy tshark iproute2 iputils-ping procps ethtool
 clang libclang-rt-14-dev llvm
 gnuplot-nox valgrind linux-perf"
 

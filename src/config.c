@@ -197,12 +197,27 @@ config_port_index(const struct dpsec_config *cfg, const char *name)
 	return -1;
 }
 
+/* Port names: [A-Za-z0-9_], as DPDK telemetry requires of dict keys. */
 static bool
 valid_name(const char *s)
 {
 	size_t i, n = strlen(s);
 
 	if (n == 0 || n >= CFG_NAME_LEN)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_')
+			return false;
+	return true;
+}
+
+/* Interface names: what the kernel accepts, minus the odd characters. */
+static bool
+valid_ifname(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n >= 16)
 		return false;
 	for (i = 0; i < n; i++)
 		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_' &&
@@ -312,7 +327,7 @@ pk_mac(struct parse_ctx *p, struct cfg_port *pt, const char *v)
 static int
 pk_tap(struct parse_ctx *p, struct cfg_port *pt, const char *v)
 {
-	if (!valid_name(v) || strlen(v) >= 16)
+	if (!valid_ifname(v))
 		return perr(p, "port %s: bad tap interface name '%s' (1-15 of "
 		    "[A-Za-z0-9._-])", pt->name, v);
 	strcpy(pt->tap, v);
@@ -364,7 +379,7 @@ dir_port(struct parse_ctx *p, int argc, char **argv)
 	int i, idx, rc;
 
 	if (!valid_name(argv[1]))
-		return perr(p, "bad port name '%s' (1-31 of [A-Za-z0-9._-])",
+		return perr(p, "bad port name '%s' (1-31 of [A-Za-z0-9_])",
 		    argv[1]);
 	idx = config_port_index(cfg, argv[1]);
 	if (idx < 0) {

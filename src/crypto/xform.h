@@ -140,6 +140,9 @@ struct xform_config {
 	bool use_cryptodev;
 	/** Op pool size per cryptodev device (0 = default). */
 	unsigned int cdev_ops;
+	/** PMD sessions for all devices (0 = 4096).  A session of one SA
+	 * and direction takes one (n_workers on crypto_openssl). */
+	unsigned int cdev_sessions;
 	/** Socket for cryptodev pools (SOCKET_ID_ANY = -1). */
 	int socket_id;
 };

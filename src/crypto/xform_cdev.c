@@ -54,6 +54,8 @@ struct cdev_priv {
 struct cdev_dev {
 	struct xform_engine_ops ops;		/* first: ops.ctx == this */
 	uint8_t dev_id;				/* [I] */
+	bool sess_per_worker;			/* [I] PMD sessions not
+						   shareable across qps */
 	struct rte_mempool *op_pool;		/* [I] */
 	struct rte_crypto_op **wops;		/* [O] n_workers x BURST_MAX */
 };
@@ -61,11 +63,12 @@ struct cdev_dev {
 enum cdev_kind { K_AEAD, K_GMAC, K_CHAIN, K_CIPHER, K_AUTH };
 
 struct cdev_sess {
-	void *sess;				/* [I] PMD session */
 	struct cdev_dev *dev;			/* [I] */
 	enum cdev_kind kind;			/* [I] */
 	uint8_t iv_len;				/* [I] 12 or 16 */
 	bool pmd_verify;			/* [I] PMD compares the ICV */
+	unsigned int n_sess;			/* [I] 1 or n_workers */
+	void *sess[];				/* [I] PMD sessions */
 };
 
 static struct cdev_dev *devs[XFORM_ENGINE_MAX];
@@ -250,6 +253,7 @@ cdev_session_init(struct xform_session *s)
 	struct cdev_sess *cs;
 	struct rte_crypto_sym_xform *head;
 	struct cdev_xf x;
+	unsigned int i, n;
 	int rc;
 
 	rc = build_xforms(s, &x);
@@ -258,7 +262,8 @@ cdev_session_init(struct xform_session *s)
 	head = xf_head(&x, s->dir == XFORM_DIR_OUT);
 	if (!xf_capable(d->dev_id, head))
 		return -ENOTSUP;
-	cs = calloc(1, sizeof(*cs));
+	n = d->sess_per_worker ? xform_n_workers : 1;
+	cs = calloc(1, sizeof(*cs) + n * sizeof(cs->sess[0]));
 	if (cs == NULL)
 		return -ENOMEM;
 	cs->dev = d;
@@ -269,23 +274,29 @@ cdev_session_init(struct xform_session *s)
 		x.a.auth.op = RTE_CRYPTO_AUTH_OP_VERIFY;
 		cs->pmd_verify = true;
 	}
-	cs->sess = rte_cryptodev_sym_session_create(d->dev_id, head,
-	    sess_pool);
-	if (cs->sess == NULL && !cs->pmd_verify && x.kind == K_CHAIN &&
-	    s->dir == XFORM_DIR_IN) {
-		/*
-		 * aesni_mb only takes hash-then-decrypt chains with VERIFY:
-		 * then the PMD compares the ICV (see the file comment).
-		 */
-		x.a.auth.op = RTE_CRYPTO_AUTH_OP_VERIFY;
-		cs->pmd_verify = true;
-		cs->sess = rte_cryptodev_sym_session_create(d->dev_id, head,
-		    sess_pool);
-	}
-	if (cs->sess == NULL) {
-		rc = rte_errno != 0 ? -rte_errno : -ENOMEM;
-		free(cs);
-		return rc;
+	for (i = 0; i < n; i++) {
+		cs->sess[i] = rte_cryptodev_sym_session_create(d->dev_id,
+		    head, sess_pool);
+		if (cs->sess[i] == NULL && i == 0 && !cs->pmd_verify &&
+		    x.kind == K_CHAIN && s->dir == XFORM_DIR_IN) {
+			/*
+			 * Hash-then-decrypt only with VERIFY: the PMD
+			 * compares the ICV (see the file comment).
+			 */
+			x.a.auth.op = RTE_CRYPTO_AUTH_OP_VERIFY;
+			cs->pmd_verify = true;
+			cs->sess[i] = rte_cryptodev_sym_session_create(
+			    d->dev_id, head, sess_pool);
+		}
+		if (cs->sess[i] == NULL) {
+			rc = rte_errno != 0 ? -rte_errno : -ENOMEM;
+			while (i-- > 0)
+				rte_cryptodev_sym_session_free(d->dev_id,
+				    cs->sess[i]);
+			free(cs);
+			return rc;
+		}
+		cs->n_sess = i + 1;
 	}
 	/* The PMD holds its own (expanded) copy of the keys now. */
 	xform_wipe(s->ekey, sizeof(s->ekey));
@@ -298,11 +309,13 @@ static void
 cdev_session_fini(struct xform_session *s)
 {
 	struct cdev_sess *cs = s->priv;
+	unsigned int i;
 
 	if (cs == NULL)
 		return;
-	/* Frees the PMD session; PMDs clear their private key data. */
-	rte_cryptodev_sym_session_free(cs->dev->dev_id, cs->sess);
+	/* Frees the PMD sessions; PMDs clear their private key data. */
+	for (i = 0; i < cs->n_sess; i++)
+		rte_cryptodev_sym_session_free(cs->dev->dev_id, cs->sess[i]);
 	free(cs);
 	s->priv = NULL;
 }
@@ -310,7 +323,7 @@ cdev_session_fini(struct xform_session *s)
 /* Fill one crypto op from an xform op; -1 when the op cannot be run. */
 static inline int
 fill_op(const struct xform_session *s, const struct cdev_sess *cs,
-    struct rte_crypto_op *cop, struct xform_op *op, uint16_t idx)
+    void *sess, struct rte_crypto_op *cop, struct xform_op *op, uint16_t idx)
 {
 	struct rte_crypto_sym_op *sym = cop->sym;
 	struct cdev_priv *pv = op_priv(cop);
@@ -319,14 +332,15 @@ fill_op(const struct xform_session *s, const struct cdev_sess *cs,
 	rte_be32_t hi;
 
 	cop->status = RTE_CRYPTO_OP_STATUS_NOT_PROCESSED;
-	rte_crypto_op_attach_sym_session(cop, cs->sess);
+	rte_crypto_op_attach_sym_session(cop, sess);
 	sym->m_src = m;
 	sym->m_dst = NULL;
 	pv->idx = idx;
 	switch (cs->kind) {
 	case K_AEAD:
 		xform_nonce12(s, op, pv->iv);
-		memcpy(pv->aad, op->aad, s->aad_len);
+		/* Constant size: a variable one compiles to rep movs. */
+		memcpy(pv->aad, op->aad, XFORM_AAD_MAX);
 		sym->aead.data.offset = op->cipher_off;
 		sym->aead.data.length = op->cipher_len;
 		sym->aead.aad.data = pv->aad;
@@ -418,12 +432,13 @@ cdev_process(struct xform_session *s, unsigned int worker,
 	struct cdev_dev *d = cs->dev;
 	struct rte_crypto_op **wops = d->wops + worker * XFORM_BURST_MAX;
 	struct rte_crypto_op *back[XFORM_BURST_MAX];
+	void *sess = cs->sess[cs->n_sess > 1 ? worker : 0];
 	uint16_t i, k = 0, sent = 0, got = 0, r, ok = 0;
 
 	for (i = 0; i < n; i++) {
 		if (ops[i].status != XFORM_ST_OK)
 			continue;
-		if (fill_op(s, cs, wops[k], &ops[i], i) < 0) {
+		if (fill_op(s, cs, sess, wops[k], &ops[i], i) < 0) {
 			ops[i].status = XFORM_ST_BAD_LEN;
 			continue;
 		}
@@ -498,6 +513,13 @@ dev_setup(uint8_t dev_id, const struct xform_config *cfg, enum xform_engine e)
 	if (d == NULL)
 		return -ENOMEM;
 	d->dev_id = dev_id;
+	/*
+	 * crypto_openssl (22.11) keeps its EVP contexts in the session and
+	 * writes them per op: two queue pairs on one session race (TSan in
+	 * tests/crypto/test_xform_stress.c).  One session per worker there;
+	 * other PMDs treat sessions as read-only.
+	 */
+	d->sess_per_worker = strcmp(info.driver_name, "crypto_openssl") == 0;
 	nops = cfg->cdev_ops != 0 ? cfg->cdev_ops :
 	    nw * XFORM_BURST_MAX + 64;
 	snprintf(name, sizeof(name), "xform_ops_%u", dev_id);
@@ -559,7 +581,8 @@ xform_cdev_init(const struct xform_config *cfg)
 		sz = RTE_MAX(sz, ps);
 	}
 	sess_pool = rte_cryptodev_sym_session_pool_create("xform_sess",
-	    CDEV_SESS, sz, 0, 0, socket);
+	    cfg->cdev_sessions != 0 ? cfg->cdev_sessions : CDEV_SESS, sz, 0,
+	    0, socket);
 	if (sess_pool == NULL)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {

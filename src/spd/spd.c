@@ -272,6 +272,13 @@ spd_create(const struct spd_params *prm)
 	    htab_init(&spd->by_sel, 1024) != 0)
 		goto err_nomem;
 	TAILQ_INIT(&spd->defer);
+	if (!prm->sync_build && spd_builder_start(spd) != 0) {
+		free(spd->by_id.b);
+		free(spd->by_sel.b);
+		free(spd);
+		rte_errno = EAGAIN;
+		return NULL;
+	}
 	return spd;
 
 err_nomem:
@@ -287,6 +294,8 @@ spd_free(struct spd *spd)
 {
 	if (spd == NULL)
 		return;
+	spd_builder_stop(spd);
+	spd_job_poll(spd, 1);
 	spd_flush(spd);
 	spd_defer_reclaim(spd, 1);
 	free(spd->by_id.b);
@@ -302,6 +311,12 @@ spd_pol_unref(struct spd *spd, struct spd_pol *p)
 	if (--p->refcnt != 0)
 		return;
 	spd->st.policy_bytes -= p->size;
+	while (p->cands != NULL) {
+		struct spd_cands *cd = p->cands;
+
+		p->cands = cd->next;
+		free(cd);
+	}
 	free(p);
 }
 
@@ -468,6 +483,11 @@ unlink_live(struct spd *spd, struct spd_pol *p, struct spd_pol *successor)
 		TAILQ_REMOVE(&spd->lft, p, lft_link);
 	spd->nlive[d][a]--;
 	spd->count--;
+	/* Before p dies: the rules after it in the classifier readers
+	 * hold that overlap it, so that a reader that hits the dead p
+	 * tests those few instead of the rest of the chunk. */
+	if (p->in_cls != NULL)
+		spd_cands_add(p, p->in_cls, p->in_rank);
 	if (successor != NULL)
 		__atomic_store_n(&p->successor, successor, __ATOMIC_RELEASE);
 	__atomic_store_n(&p->dead, 1, __ATOMIC_RELEASE);
@@ -686,27 +706,50 @@ spd_set_default(struct spd *spd, enum spd_dir dir, enum spd_action act)
 int
 spd_pending(const struct spd *spd)
 {
-	return spd->first_change_ns != 0;
+	return spd->first_change_ns != 0 || spd->job != NULL;
+}
+
+static int
+any_dirty_except(const struct spd *spd, unsigned int dd, unsigned int aa)
+{
+	unsigned int d, a;
+
+	for (d = 0; d < SPD_DIR_MAX; d++)
+		for (a = 0; a < SPD_NAF; a++)
+			if (spd->dirty[d][a] && (d != dd || a != aa))
+				return 1;
+	return 0;
+}
+
+static int
+any_dirty(const struct spd *spd)
+{
+	unsigned int d, a;
+
+	for (d = 0; d < SPD_DIR_MAX; d++)
+		for (a = 0; a < SPD_NAF; a++)
+			if (spd->dirty[d][a])
+				return 1;
+	return 0;
 }
 
 int
 spd_commit(struct spd *spd)
 {
-	uint64_t t0 = spd_mono_ns();
 	unsigned int d, a;
 	int rc, ret = 0;
 
+	rc = spd_job_poll(spd, 1);
+	if (rc < 0)
+		ret = rc;
 	for (d = 0; d < SPD_DIR_MAX; d++)
 		for (a = 0; a < SPD_NAF; a++) {
-			if (!spd->dirty[d][a])
-				continue;
 			rc = spd_commit_one(spd, d, a);
 			if (rc != 0)
 				ret = rc;
 		}
-	if (ret == 0)
+	if (!any_dirty(spd))
 		spd->first_change_ns = 0;
-	spd->st.last_build_ns = spd_mono_ns() - t0;
 	return ret;
 }
 
@@ -743,11 +786,16 @@ run_lifetimes(struct spd *spd, uint64_t now_ns)
 	spd_full_barrier(spd);
 }
 
+/*
+ * Start the rebuild of the next dirty (dir, af), round robin.  The
+ * coalescing rule: when no change came for quiet_ns, or the oldest change
+ * not yet in a build is max_delay_ns old.
+ */
 int
 spd_tick(struct spd *spd, uint64_t now_ns)
 {
-	uint64_t delay;
-	int rc;
+	int rc, ret = 0;
+	unsigned int i;
 
 	__atomic_store_n(&spd->now_sec, wall_sec(), __ATOMIC_RELAXED);
 	if (now_ns - spd->last_lft_ns >= 1000000000ull ||
@@ -756,16 +804,31 @@ spd_tick(struct spd *spd, uint64_t now_ns)
 		if (!TAILQ_EMPTY(&spd->lft))
 			run_lifetimes(spd, now_ns);
 	}
-	if (spd->first_change_ns == 0)
-		return 0;
-	delay = spd->max_delay_ns;
-	if (spd->st.last_build_ns > delay)
-		delay = spd->st.last_build_ns;
+	rc = spd_job_poll(spd, 0);
+	if (rc != 0)
+		ret = rc;
+	if (spd->job != NULL || spd->first_change_ns == 0)
+		return ret;
 	if (now_ns - spd->last_change_ns < spd->quiet_ns &&
-	    now_ns - spd->first_change_ns < delay)
-		return 0;
-	rc = spd_commit(spd);
-	return rc == 0 ? 1 : rc;
+	    now_ns - spd->first_change_ns < spd->max_delay_ns)
+		return ret;
+	for (i = 0; i < SPD_DIR_MAX * SPD_NAF; i++) {
+		unsigned int k = (spd->rr + i) % (SPD_DIR_MAX * SPD_NAF);
+		unsigned int d = k / SPD_NAF, a = k % SPD_NAF;
+
+		if (!spd->dirty[d][a])
+			continue;
+		spd->rr = k + 1;
+		if (!any_dirty_except(spd, d, a))
+			spd->first_change_ns = 0;
+		rc = spd_job_start(spd, d, a);
+		if (rc < 0)
+			return rc;
+		/* Inline builds are published already. */
+		return spd->job == NULL ? 1 : ret;
+	}
+	spd->first_change_ns = 0;
+	return ret;
 }
 
 void

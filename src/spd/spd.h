@@ -196,6 +196,11 @@ struct spd_params {
 	/** Policies per compiled chunk (0 = 4096): bounds the rebuild time
 	 * of one change; readers try ceil(n / chunk) classifiers. */
 	uint32_t chunk_size;
+	/** 0 (default): classifiers compile in a background thread
+	 * ("spd-build", created here, inheriting the caller's CPU
+	 * affinity), published by spd_tick(); the control thread never
+	 * blocks on a build.  1: spd_tick() builds inline. */
+	uint8_t sync_build;
 };
 
 /**
@@ -324,14 +329,15 @@ int spd_set_default(struct spd *spd, enum spd_dir dir, enum spd_action act);
 enum spd_action spd_default_action(const struct spd *spd, enum spd_dir dir);
 
 /**
- * Coalescing clock: rebuild the classifiers whose policies changed when
- * the coalescing rule says so (see spd_params), and run lifetimes
- * (expire hook).  Call from the control loop at least every millisecond
- * while spd_pending() is true, and about once a second otherwise.
+ * Coalescing clock: publish a finished background build, start the next
+ * one when the coalescing rule says so (see spd_params), and run
+ * lifetimes (expire hook).  Call from the control loop at least every
+ * millisecond while spd_pending() is true, and about once a second
+ * otherwise.
  * Thread contract: control thread only.
  * @param now_ns  CLOCK_MONOTONIC nanoseconds.
- * @return 1 if a rebuild happened, 0 if not, -errno if a build failed
- *         (the previous classifier stays, retried at the next tick).
+ * @return 1 if a new classifier was published, 0 if not, -errno if a
+ *         build failed (the previous classifier stays, retried later).
  */
 int spd_tick(struct spd *spd, uint64_t now_ns);
 
@@ -343,7 +349,8 @@ int spd_tick(struct spd *spd, uint64_t now_ns);
  */
 int spd_commit(struct spd *spd);
 
-/** Non-zero while changes wait for a rebuild.  Control thread only. */
+/** Non-zero while changes wait for a rebuild or a build is in flight.
+ * Control thread only. */
 int spd_pending(const struct spd *spd);
 
 /**
@@ -379,7 +386,7 @@ const struct spd_policy *spd_classify(struct spd *spd, enum spd_dir dir,
 /** Statistics (control thread). */
 struct spd_stats {
 	uint64_t rebuilds;		/**< classifier builds */
-	uint64_t last_build_ns;		/**< duration of the last full commit */
+	uint64_t last_build_ns;		/**< compile time of the last build */
 	uint64_t acl_bytes;		/**< rte_acl memory in use */
 	uint64_t policy_bytes;		/**< policy objects in use */
 	uint64_t build_failures;

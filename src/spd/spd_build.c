@@ -23,6 +23,7 @@
 #include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
+#include <unistd.h>
 
 #include "spd_priv.h"
 
@@ -38,6 +39,14 @@ _Static_assert(sizeof(struct spd_key) == 40, "key size");
 #define NF6 11
 
 static uint32_t acl_ctx_counter;
+/*
+ * rte_acl_create() and rte_acl_free() walk and edit DPDK's global list of
+ * ACL contexts under its tailq lock, and allocate from the rte_malloc heap
+ * under its lock; we also take this mutex around compiles and frees so
+ * that the builder thread and the control thread are ordered in a way
+ * ThreadSanitizer sees (the DPDK locks live in uninstrumented code).
+ */
+static pthread_mutex_t acl_list_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /*
  * Field order: the protocol (rte_acl wants a 1-byte first field), then
@@ -128,71 +137,115 @@ heap_used(void)
 	return used;
 }
 
+/* Control thread: the shell of a chunk's classifier and its rules. */
 static struct spd_cls *
-cls_build(struct spd *spd, struct spd_chunk *ch, unsigned int af, int *err)
+cls_prepare(struct spd_chunk *ch, unsigned int af)
 {
 	struct rte_acl_config cfg;
-	struct rte_acl_param prm;
 	struct spd_cls *c;
 	struct spd_pol *p;
-	uint8_t *rules = NULL;
-	size_t rsz, before;
 	uint32_t n = ch->n, i;
-	char name[RTE_ACL_NAMESIZE];
-	int rc;
 
 	memset(&cfg, 0, sizeof(cfg));
 	field_defs(af, &cfg);
-	rsz = RTE_ACL_RULE_SZ(cfg.num_fields);
-
 	c = calloc(1, sizeof(*c) + (size_t)n * sizeof(c->pol[0]));
 	if (c == NULL)
-		goto err_nomem;
+		return NULL;
 	c->n = n;
 	c->af = af;
+	c->rsz = RTE_ACL_RULE_SZ(cfg.num_fields);
 	c->csel = malloc((size_t)n * sizeof(c->csel[0]));
-	rules = calloc(n, rsz);
-	if (c->csel == NULL || rules == NULL)
-		goto err_nomem;
+	c->rules = calloc(n, c->rsz);
+	if (c->csel == NULL || c->rules == NULL) {
+		free(c->csel);
+		free(c->rules);
+		free(c);
+		return NULL;
+	}
 	for (i = 0, p = ch->first; i < n; i++, p = TAILQ_NEXT(p, link)) {
 		c->pol[i] = p;
 		spd_sel_compact(&p->pub.sel, &c->csel[i]);
-		make_rule((struct rte_acl_rule *)(rules + i * rsz), p, i, af);
+		make_rule((struct rte_acl_rule *)((uint8_t *)c->rules +
+		    i * c->rsz), p, i, af);
 	}
+	return c;
+}
 
+/* Builder thread (or control thread): compile the rules into rte_acl.
+ * Touches nothing but c. */
+static int
+cls_compile(struct spd_cls *c)
+{
+	struct rte_acl_config cfg;
+	struct rte_acl_param prm;
+	char name[RTE_ACL_NAMESIZE];
+	size_t before;
+	int rc;
+
+	memset(&cfg, 0, sizeof(cfg));
+	field_defs(c->af, &cfg);
 	snprintf(name, sizeof(name), "spd%u_%u",
-	    __atomic_fetch_add(&acl_ctx_counter, 1, __ATOMIC_RELAXED), af);
+	    __atomic_fetch_add(&acl_ctx_counter, 1, __ATOMIC_RELAXED), c->af);
 	memset(&prm, 0, sizeof(prm));
 	prm.name = name;
 	prm.socket_id = SOCKET_ID_ANY;
-	prm.rule_size = rsz;
-	prm.max_rule_num = n;
+	prm.rule_size = (uint32_t)c->rsz;
+	prm.max_rule_num = c->n;
+	/* The whole compile under the lock: it is also the only other user
+	 * of the rte_malloc heap inside the SPD (see acl_list_lock). */
+	pthread_mutex_lock(&acl_list_lock);
 	before = heap_used();
 	c->acl = rte_acl_create(&prm);
 	if (c->acl == NULL) {
-		rc = -(rte_errno ? rte_errno : ENOMEM);
-		goto err;
+		pthread_mutex_unlock(&acl_list_lock);
+		return -(rte_errno ? rte_errno : ENOMEM);
 	}
-	rc = rte_acl_add_rules(c->acl, (struct rte_acl_rule *)rules, n);
+	rc = rte_acl_add_rules(c->acl, c->rules, c->n);
 	if (rc == 0)
 		rc = rte_acl_build(c->acl, &cfg);
-	if (rc != 0)
-		goto err;
 	c->acl_bytes = heap_used() - before;
-	free(rules);
-	return c;
+	pthread_mutex_unlock(&acl_list_lock);
+	if (rc != 0)
+		return rc;
+	free(c->rules);
+	c->rules = NULL;
+	return 0;
+}
 
-err_nomem:
-	rc = -ENOMEM;
-err:
-	free(rules);
-	if (c != NULL) {
-		rte_acl_free(c->acl);
-		free(c->csel);
-		free(c);
+/*
+ * With a builder thread, rte_acl contexts are freed there: all rte_malloc
+ * traffic of the SPD then happens in one thread (the heap lock lives in
+ * uninstrumented DPDK code, so ThreadSanitizer could not order a free
+ * here against an allocation there), and the control thread does not pay
+ * for the free.  Without memory for the queue, free here.
+ */
+static void
+acl_free(struct spd *spd, struct rte_acl_ctx *acl)
+{
+	if (acl == NULL)
+		return;
+	if (spd->has_builder) {
+		pthread_mutex_lock(&spd->mu);
+		if (spd->nfq == spd->capfq) {
+			uint32_t cap = spd->capfq ? 2 * spd->capfq : 64;
+			void *q = realloc(spd->fq, cap * sizeof(spd->fq[0]));
+
+			if (q != NULL) {
+				spd->fq = q;
+				spd->capfq = cap;
+			}
+		}
+		if (spd->nfq < spd->capfq) {
+			spd->fq[spd->nfq++] = acl;
+			pthread_cond_signal(&spd->cv);
+			pthread_mutex_unlock(&spd->mu);
+			return;
+		}
+		pthread_mutex_unlock(&spd->mu);
 	}
-	*err = rc;
-	return NULL;
+	pthread_mutex_lock(&acl_list_lock);
+	rte_acl_free(acl);
+	pthread_mutex_unlock(&acl_list_lock);
 }
 
 static void
@@ -201,7 +254,8 @@ cls_free(struct spd *spd, struct spd_cls *c)
 	if (c == NULL)
 		return;
 	spd->st.acl_bytes -= c->acl_bytes;
-	rte_acl_free(c->acl);
+	acl_free(spd, c->acl);
+	free(c->rules);
 	free(c->csel);
 	free(c);
 }
@@ -333,6 +387,7 @@ chunk_insert(struct spd *spd, struct spd_pol *p)
 	}
 	p->chunk = ch;
 	ch->n++;
+	ch->gen++;
 	was_dirty = ch->dirty;
 	ch->dirty = 1;
 	if (ch->n <= spd->chunk_max)
@@ -346,6 +401,7 @@ chunk_insert(struct spd *spd, struct spd_pol *p)
 		nc->first = p;
 		nc->n = 1;
 		ch->n--;
+		ch->gen--;	/* as it was */
 		p->chunk = nc;
 		/* ch keeps its content: no rebuild for this insert. */
 		ch->dirty = was_dirty;
@@ -379,87 +435,187 @@ spd_chunk_remove(struct spd *spd, struct spd_pol *p)
 	if (ch->first == p)
 		ch->first = last_of_chunk(p) ? NULL : TAILQ_NEXT(p, link);
 	ch->n--;
+	ch->gen++;
 	ch->dirty = 1;
 	p->chunk = NULL;
 }
 
-/*
- * Rebuild the dirty chunks of (dir, af) and publish the new set; all or
- * nothing.  Retires the old set, the replaced classifiers and the zombies
- * only they reference.
- */
-int
-spd_commit_one(struct spd *spd, unsigned int dir, unsigned int af)
+void
+spd_cands_add(struct spd_pol *p, const struct spd_cls *c, uint32_t r)
+{
+	struct spd_cands *cd;
+	uint32_t i, n = 0;
+
+	for (cd = p->cands; cd != NULL; cd = cd->next)
+		if (cd->cls == c)
+			return;
+	for (i = r + 1; i < c->n; i++)
+		n += (uint32_t)spd_csel_overlap(&c->csel[r], &c->csel[i]);
+	cd = malloc(sizeof(*cd) + (size_t)n * sizeof(cd->rank[0]));
+	if (cd == NULL)
+		return;		/* readers scan the chunk instead */
+	cd->cls = c;
+	cd->n = 0;
+	for (i = r + 1; i < c->n; i++)
+		if (spd_csel_overlap(&c->csel[r], &c->csel[i]))
+			cd->rank[cd->n++] = i;
+	cd->next = p->cands;
+	__atomic_store_n(&p->cands, cd, __ATOMIC_RELEASE);
+}
+
+static void
+job_free(struct spd *spd, struct spd_job *job, int discard)
+{
+	uint32_t i;
+
+	if (discard)
+		for (i = 0; i < job->n; i++)
+			if (job->e[i].built)
+				cls_free(spd, job->e[i].cls);
+	free(job);
+}
+
+static void
+job_run(struct spd_job *job)
+{
+	uint64_t t0 = spd_mono_ns();
+	uint32_t i;
+	int rc;
+
+	for (i = 0; i < job->n; i++) {
+		if (!job->e[i].built)
+			continue;
+		rc = cls_compile(job->e[i].cls);
+		if (rc != 0) {
+			job->err = rc;
+			break;
+		}
+	}
+	job->build_ns = spd_mono_ns() - t0;
+	__atomic_store_n(&job->done, 1, __ATOMIC_RELEASE);
+}
+
+static void
+redirty(struct spd *spd, unsigned int dir, unsigned int af)
+{
+	spd->dirty[dir][af] = 1;
+	if (spd->first_change_ns == 0)
+		spd->first_change_ns = spd_mono_ns();
+}
+
+/* Control thread: snapshot the chunks of (dir, af), shells for the dirty
+ * ones.  Frees chunks that became empty (no job is in flight). */
+static struct spd_job *
+job_prepare(struct spd *spd, unsigned int dir, unsigned int af)
 {
 	struct spd_chunk_list *cl = &spd->chunks[dir][af];
 	struct spd_chunk *ch, *next;
-	struct spd_retire r;
-	struct spd_set *set;
-	struct spd_pol *p, *pn;
-	struct spd_cls *built = NULL, *c;
-	uint32_t nset = 0, i;
-	int err = 0;
+	struct spd_job *job;
+	uint32_t n = 0;
 
-	/* 1. Build every dirty, non-empty chunk (chained through rnext). */
-	TAILQ_FOREACH(ch, cl, link) {
-		if (!ch->dirty || ch->n == 0)
-			continue;
-		c = cls_build(spd, ch, af, &err);
-		if (c == NULL)
-			goto err;
-		spd->st.rebuilds++;
-		c->rnext = built;
-		built = c;
-	}
-	TAILQ_FOREACH(ch, cl, link)
-		if (ch->n != 0)
-			nset++;
-	set = malloc(sizeof(*set) + (size_t)nset * sizeof(set->c[0]));
-	if (set == NULL) {
-		err = -ENOMEM;
-		goto err;
-	}
-
-	/* 2. Assemble the set in chunk order; swap chunk classifiers. */
-	memset(&r, 0, sizeof(r));
-	TAILQ_INIT(&r.pols);
-	r.set = spd->set[dir][af];
-	set->n = 0;
 	for (ch = TAILQ_FIRST(cl); ch != NULL; ch = next) {
 		next = TAILQ_NEXT(ch, link);
-		if (ch->dirty || ch->n == 0) {
-			if (ch->cls != NULL) {
-				ch->cls->retiring = 1;
-				ch->cls->rnext = r.cls;
-				r.cls = ch->cls;
-				ch->cls = NULL;
-			}
-		}
 		if (ch->n == 0) {
 			TAILQ_REMOVE(cl, ch, link);
 			free(ch);
-			continue;
+		} else {
+			n++;
 		}
-		if (ch->dirty) {
-			/* Find its new classifier in the built chain. */
-			struct spd_cls **pc;
+	}
+	job = calloc(1, sizeof(*job) + (size_t)n * sizeof(job->e[0]));
+	if (job == NULL)
+		return NULL;
+	job->dir = dir;
+	job->af = af;
+	job->flush_gen = spd->flush_gen;
+	TAILQ_FOREACH(ch, cl, link) {
+		struct spd_job_ent *e = &job->e[job->n++];
 
-			for (pc = &built; *pc != NULL; pc = &(*pc)->rnext)
-				if ((*pc)->pol[0] == ch->first)
-					break;
-			c = *pc;
-			*pc = c->rnext;
-			c->rnext = NULL;
-			ch->cls = c;
-			ch->dirty = 0;
-			spd->st.acl_bytes += c->acl_bytes;
-			for (i = 0; i < c->n; i++)
-				c->pol[i]->in_cls = c;
+		e->ch = ch;
+		e->gen = ch->gen;
+		if (ch->dirty || ch->cls == NULL) {
+			e->cls = cls_prepare(ch, af);
+			e->built = 1;
+			if (e->cls == NULL) {
+				job->n--;
+				job_free(spd, job, 1);
+				return NULL;
+			}
+		} else {
+			e->cls = ch->cls;
 		}
-		set->c[set->n++] = ch->cls;
+	}
+	spd->dirty[dir][af] = 0;
+	return job;
+}
+
+/*
+ * Control thread: publish a finished job.  The new set replaces the old
+ * one; classifiers of the old set that the new one does not reuse are
+ * retired in one batch with the zombies that only they reference.
+ */
+static int
+job_publish(struct spd *spd, struct spd_job *job)
+{
+	unsigned int dir = job->dir, af = job->af;
+	struct spd_set *old = spd->set[dir][af], *set;
+	struct spd_pol *p, *pn;
+	struct spd_retire r;
+	uint32_t i, k;
+
+	if (job->flush_gen != spd->flush_gen) {
+		job_free(spd, job, 1);	/* flushed meanwhile: stale */
+		return 0;
+	}
+	set = job->err == 0 ? malloc(sizeof(*set) +
+	    (size_t)job->n * sizeof(set->c[0])) : NULL;
+	if (set == NULL) {
+		int err = job->err ? job->err : -ENOMEM;
+
+		spd->st.build_failures++;
+		SPD_LOG(ERR, "%s: classifier build dir %u af %u: %s",
+		    spd->name, dir, af, strerror(-err));
+		job_free(spd, job, 1);
+		redirty(spd, dir, af);
+		return err;
+	}
+	set->n = job->n;
+	for (i = 0; i < job->n; i++) {
+		struct spd_job_ent *e = &job->e[i];
+		struct spd_cls *c = e->cls;
+
+		set->c[i] = c;
+		c->keep = 1;
+		if (!e->built)
+			continue;
+		spd->st.rebuilds++;
+		spd->st.acl_bytes += c->acl_bytes;
+		for (k = 0; k < c->n; k++) {
+			p = c->pol[k];
+			p->in_cls = c;
+			p->in_rank = k;
+			/* Died while the build ran: readers need its
+			 * candidates in this classifier. */
+			if (__atomic_load_n(&p->dead, __ATOMIC_RELAXED))
+				spd_cands_add(p, c, k);
+		}
+		if (e->ch->gen == e->gen)
+			e->ch->dirty = 0;
+		e->ch->cls = c;
 	}
 
-	/* 3. Zombies no classifier of the new set can reach. */
+	memset(&r, 0, sizeof(r));
+	TAILQ_INIT(&r.pols);
+	r.set = old;
+	for (i = 0; old != NULL && i < old->n; i++) {
+		if (old->c[i]->keep)
+			continue;
+		old->c[i]->retiring = 1;
+		old->c[i]->rnext = r.cls;
+		r.cls = old->c[i];
+	}
+	for (i = 0; i < set->n; i++)
+		set->c[i]->keep = 0;
 	for (p = TAILQ_FIRST(&spd->zombies[dir][af]); p != NULL; p = pn) {
 		pn = TAILQ_NEXT(p, link);
 		if (p->in_cls == NULL || p->in_cls->retiring) {
@@ -467,24 +623,152 @@ spd_commit_one(struct spd *spd, unsigned int dir, unsigned int af)
 			TAILQ_INSERT_TAIL(&r.pols, p, link);
 		}
 	}
-
 	publish_set(spd, dir, af, set->n != 0 ? set : NULL);
 	if (set->n == 0)
 		free(set);
-	spd->dirty[dir][af] = 0;
+	spd->st.last_build_ns = job->build_ns;
+	job_free(spd, job, 0);
 	defer(spd, &r);
 	return 0;
+}
 
-err:
-	while ((c = built) != NULL) {
-		built = c->rnext;
-		c->acl_bytes = 0;
-		cls_free(spd, c);
+/* ---- the builder thread ---- */
+
+static void *
+builder_main(void *arg)
+{
+	struct spd *spd = arg;
+	struct spd_job *job;
+
+	pthread_mutex_lock(&spd->mu);
+	for (;;) {
+		while (spd->bjob == NULL && spd->nfq == 0 && !spd->quit)
+			pthread_cond_wait(&spd->cv, &spd->mu);
+		while (spd->nfq != 0) {
+			struct rte_acl_ctx *acl = spd->fq[--spd->nfq];
+
+			pthread_mutex_unlock(&spd->mu);
+			pthread_mutex_lock(&acl_list_lock);
+			rte_acl_free(acl);
+			pthread_mutex_unlock(&acl_list_lock);
+			pthread_mutex_lock(&spd->mu);
+		}
+		if (spd->quit)
+			break;
+		job = spd->bjob;
+		spd->bjob = NULL;
+		if (job == NULL)
+			continue;
+		pthread_mutex_unlock(&spd->mu);
+		job_run(job);
+		pthread_mutex_lock(&spd->mu);
 	}
-	spd->st.build_failures++;
-	SPD_LOG(ERR, "%s: classifier build dir %u af %u: %s", spd->name,
-	    dir, af, strerror(-err));
-	return err;
+	pthread_mutex_unlock(&spd->mu);
+	return NULL;
+}
+
+int
+spd_builder_start(struct spd *spd)
+{
+	if (pthread_mutex_init(&spd->mu, NULL) != 0)
+		return -ENOMEM;
+	if (pthread_cond_init(&spd->cv, NULL) != 0) {
+		pthread_mutex_destroy(&spd->mu);
+		return -ENOMEM;
+	}
+	if (pthread_create(&spd->builder, NULL, builder_main, spd) != 0) {
+		pthread_cond_destroy(&spd->cv);
+		pthread_mutex_destroy(&spd->mu);
+		return -EAGAIN;
+	}
+	pthread_setname_np(spd->builder, "spd-build");
+	spd->has_builder = 1;
+	return 0;
+}
+
+void
+spd_builder_stop(struct spd *spd)
+{
+	if (!spd->has_builder)
+		return;
+	spd_job_poll(spd, 1);
+	pthread_mutex_lock(&spd->mu);
+	spd->quit = 1;
+	pthread_cond_signal(&spd->cv);
+	pthread_mutex_unlock(&spd->mu);
+	pthread_join(spd->builder, NULL);
+	pthread_cond_destroy(&spd->cv);
+	pthread_mutex_destroy(&spd->mu);
+	spd->has_builder = 0;
+	while (spd->nfq != 0)		/* queued after the last wakeup */
+		acl_free(spd, spd->fq[--spd->nfq]);
+	free(spd->fq);
+	spd->fq = NULL;
+}
+
+/*
+ * Publish the job in flight if it is done (or, with wait, once it is).
+ * Returns 1 if one was published, 0 if none or still running, -errno.
+ */
+int
+spd_job_poll(struct spd *spd, int wait)
+{
+	struct spd_job *job = spd->job;
+
+	if (job == NULL)
+		return 0;
+	while (!__atomic_load_n(&job->done, __ATOMIC_ACQUIRE)) {
+		if (!wait)
+			return 0;
+		usleep(100);
+	}
+	spd->job = NULL;
+	return job_publish(spd, job) == 0 ? 1 : job->err ? job->err : -ENOMEM;
+}
+
+/* Start a rebuild of (dir, af): in the builder thread when there is one,
+ * else inline (published at once).  No job may be in flight. */
+int
+spd_job_start(struct spd *spd, unsigned int dir, unsigned int af)
+{
+	struct spd_job *job = job_prepare(spd, dir, af);
+
+	if (job == NULL) {
+		redirty(spd, dir, af);
+		spd->st.build_failures++;
+		return -ENOMEM;
+	}
+	spd->job = job;
+	if (spd->has_builder) {
+		pthread_mutex_lock(&spd->mu);
+		spd->bjob = job;
+		pthread_cond_signal(&spd->cv);
+		pthread_mutex_unlock(&spd->mu);
+		return 0;
+	}
+	job_run(job);
+	return spd_job_poll(spd, 1) < 0 ? -ENOMEM : 0;
+}
+
+/* Synchronous: rebuild (dir, af) now, in this thread. */
+int
+spd_commit_one(struct spd *spd, unsigned int dir, unsigned int af)
+{
+	struct spd_job *job;
+	int rc;
+
+	rc = spd_job_poll(spd, 1);
+	if (rc < 0)
+		return rc;
+	if (!spd->dirty[dir][af])
+		return 0;
+	job = job_prepare(spd, dir, af);
+	if (job == NULL) {
+		redirty(spd, dir, af);
+		return -ENOMEM;
+	}
+	job_run(job);
+	return job_publish(spd, job);
 }
 
 /*
@@ -498,7 +782,9 @@ spd_flush_one(struct spd *spd, unsigned int dir, unsigned int af)
 	struct spd_chunk *ch;
 	struct spd_retire r;
 	struct spd_pol *p;
+	uint32_t i;
 
+	spd->flush_gen++;	/* a job in flight is stale now */
 	TAILQ_FOREACH(p, &spd->live[dir][af], link) {
 		p->state = SPD_POL_ZOMBIE;
 		p->chunk = NULL;
@@ -508,12 +794,12 @@ spd_flush_one(struct spd *spd, unsigned int dir, unsigned int af)
 	TAILQ_INIT(&r.pols);
 	r.set = spd->set[dir][af];
 	publish_set(spd, dir, af, NULL);
+	for (i = 0; r.set != NULL && i < r.set->n; i++) {
+		r.set->c[i]->rnext = r.cls;
+		r.cls = r.set->c[i];
+	}
 	while ((ch = TAILQ_FIRST(cl)) != NULL) {
 		TAILQ_REMOVE(cl, ch, link);
-		if (ch->cls != NULL) {
-			ch->cls->rnext = r.cls;
-			r.cls = ch->cls;
-		}
 		free(ch);
 	}
 	TAILQ_CONCAT(&r.pols, &spd->zombies[dir][af], link);

@@ -18,6 +18,7 @@
 
 #include <rte_acl.h>
 #include <rte_branch_prediction.h>
+#include <rte_common.h>
 
 #include "spd_priv.h"
 
@@ -53,6 +54,28 @@ spd_csel_match(const struct spd_csel *c, const struct spd_key *k,
 	    prefix_match(c->dst, k->dst, c->dst_plen);
 }
 
+static int
+prefix_overlap(const uint8_t *a, const uint8_t *b, unsigned int plen)
+{
+	/* Both pre-masked to their own lengths: compare the shorter. */
+	return prefix_match(a, b, plen);
+}
+
+/* Can one key match both?  (Control thread, at delete time.) */
+int
+spd_csel_overlap(const struct spd_csel *a, const struct spd_csel *b)
+{
+	if (a->proto != SPD_PROTO_ANY && b->proto != SPD_PROTO_ANY &&
+	    a->proto != b->proto)
+		return 0;
+	if (a->sport_hi < b->sport_lo || b->sport_hi < a->sport_lo ||
+	    a->dport_hi < b->dport_lo || b->dport_hi < a->dport_lo)
+		return 0;
+	return prefix_overlap(a->src, b->src, RTE_MIN(a->src_plen,
+	    b->src_plen)) && prefix_overlap(a->dst, b->dst,
+	    RTE_MIN(a->dst_plen, b->dst_plen));
+}
+
 /* First live object of a successor chain (spd_update), or NULL. */
 static inline struct spd_pol *
 live_successor(const struct spd_pol *p)
@@ -76,11 +99,29 @@ static const struct spd_policy *
 resolve_dead(const struct spd_cls *c, uint32_t r, const struct spd_key *k)
 {
 	struct spd_pol *p = c->pol[r], *s;
+	const struct spd_cands *cd;
 	uint32_t i;
 
 	s = live_successor(p);
 	if (s != NULL)
 		return &s->pub;
+	cd = __atomic_load_n(&p->cands, __ATOMIC_ACQUIRE);
+	if (cd != NULL && cd->cls == c) {
+		/* Every rule that can match k overlaps p: only those. */
+		for (i = 0; i < cd->n; i++) {
+			uint32_t j = cd->rank[i];
+
+			if (!spd_csel_match(&c->csel[j], k, c->af))
+				continue;
+			p = c->pol[j];
+			if (!__atomic_load_n(&p->dead, __ATOMIC_ACQUIRE))
+				return &p->pub;
+			s = live_successor(p);
+			if (s != NULL)
+				return &s->pub;
+		}
+		return NULL;
+	}
 	for (i = r + 1; i < c->n; i++) {
 		if (!spd_csel_match(&c->csel[i], k, c->af))
 			continue;

@@ -32,6 +32,7 @@
 #define DPSEC_SPD_PRIV_H
 
 #include <sys/queue.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include <rte_acl.h>
@@ -73,6 +74,11 @@ struct spd_pol {
 	uint64_t add_mono_ns;		/* [C] */
 	struct spd_chunk *chunk;	/* [C] while LIVE */
 	struct spd_cls *in_cls;		/* [C] last classifier built with it */
+	uint32_t in_rank;		/* [C] its rank in in_cls */
+	/* [A] set (release) before dead: the rules of in_cls after in_rank
+	 * that overlap this policy's selector, i.e. every rule that can
+	 * match a key this one matched (the readers' slow path). */
+	struct spd_cands *cands;
 	TAILQ_ENTRY(spd_pol) link;	/* [C] live, zombie or retire list */
 	TAILQ_ENTRY(spd_pol) lft_link;	/* [C] policies with lifetimes */
 	struct spd_pol *id_next;	/* [C] id hash chain */
@@ -93,6 +99,13 @@ struct spd_csel {
 	uint8_t src[16], dst[16];
 };
 
+struct spd_cands {
+	const struct spd_cls *cls;	/* the classifier the ranks refer to */
+	struct spd_cands *next;		/* for other classifiers */
+	uint32_t n;
+	uint32_t rank[];
+};
+
 /* The compiled classifier of one chunk.  Immutable once published except
  * the control thread's fields. */
 struct spd_cls {
@@ -102,6 +115,9 @@ struct spd_cls {
 	size_t acl_bytes;		/* [C] rte_malloc heap growth of build */
 	struct spd_cls *rnext;		/* [C] retire batch chain */
 	uint8_t retiring;		/* [C] */
+	uint8_t keep;			/* [C] */
+	void *rules;			/* [C] until compiled */
+	size_t rsz;
 	struct spd_csel *csel;		/* [n] in rank order */
 	struct spd_pol *pol[];		/* [n] in rank (precedence) order */
 };
@@ -119,7 +135,27 @@ struct spd_chunk {
 	struct spd_pol *first;		/* NULL when empty */
 	uint32_t n;
 	uint8_t dirty;
-	struct spd_cls *cls;		/* published, or NULL */
+	uint64_t gen;			/* bumped on every change */
+	struct spd_cls *cls;		/* last built for it, or NULL */
+};
+
+/* A rebuild of the dirty chunks of one (dir, af): prepared by the control
+ * thread, compiled by the builder thread (or inline), published by the
+ * control thread. */
+struct spd_job_ent {
+	struct spd_chunk *ch;
+	uint64_t gen;
+	struct spd_cls *cls;
+	uint8_t built;
+};
+struct spd_job {
+	unsigned int dir, af;
+	uint64_t flush_gen;
+	uint64_t build_ns;
+	int err;
+	uint32_t done;			/* [A] */
+	uint32_t n;
+	struct spd_job_ent e[];
 };
 TAILQ_HEAD(spd_chunk_list, spd_chunk);
 
@@ -166,6 +202,17 @@ struct spd {
 	uint64_t last_change_ns;
 	uint64_t last_lft_ns;
 	struct spd_htab by_id, by_sel;
+	struct spd_job *job;		/* in flight, or NULL */
+	uint64_t flush_gen;
+	unsigned int rr;		/* next (dir, af) to build */
+	int has_builder;
+	pthread_t builder;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct spd_job *bjob;		/* [mu] handed to the builder */
+	struct rte_acl_ctx **fq;	/* [mu] contexts for the builder to free */
+	uint32_t nfq, capfq;		/* [mu] */
+	int quit;			/* [mu] */
 	uint32_t id_gen;
 	uint64_t seq;
 	spd_expire_fn expire;
@@ -181,6 +228,11 @@ void spd_sel_compact(const struct spd_selector *s, struct spd_csel *c);
 
 /* spd_build.c */
 int spd_commit_one(struct spd *spd, unsigned int dir, unsigned int af);
+int spd_job_start(struct spd *spd, unsigned int dir, unsigned int af);
+int spd_job_poll(struct spd *spd, int wait);
+int spd_builder_start(struct spd *spd);
+void spd_builder_stop(struct spd *spd);
+void spd_cands_add(struct spd_pol *p, const struct spd_cls *c, uint32_t r);
 void spd_flush_one(struct spd *spd, unsigned int dir, unsigned int af);
 int spd_chunk_insert(struct spd *spd, struct spd_pol *p);
 void spd_chunk_remove(struct spd *spd, struct spd_pol *p);
@@ -190,6 +242,7 @@ void spd_defer_reclaim(struct spd *spd, int wait);
 /* spd_lookup.c */
 int spd_csel_match(const struct spd_csel *c, const struct spd_key *k,
     unsigned int af);
+int spd_csel_overlap(const struct spd_csel *a, const struct spd_csel *b);
 
 /*
  * Full barrier after a write that must be visible to every classification

@@ -10,7 +10,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from dpsecd_run import Dpsecd, fail  # noqa: E402
+from dpsecd_run import Dpsecd, telemetry  # noqa: E402
 
 from scapy.all import (ARP, ICMP, IP, UDP, Dot1Q, Ether, ICMPv6DestUnreach,  # noqa: E402
                        ICMPv6EchoRequest, ICMPv6ND_NA, ICMPv6ND_NS,
@@ -86,21 +86,21 @@ def main():
 
     # --- ICMP errors ---------------------------------------------------
     in0.append(eth_a() / v4(20, ttl=1) / UDP(sport=5, dport=6) / payload(20))
-    drop("ttl-exceeded")
+    drop("ttl_exceeded")
     in0.append(eth_a() / IPv6(src="fd00:1::2", dst="fd00:2::2", hlim=1) /
                UDP(sport=5, dport=6) / payload(21))
-    drop("ttl-exceeded")
+    drop("ttl_exceeded")
     in0.append(eth_a() / v4(22, flags="DF") / UDP() / payload(22, 1300))
-    drop("mtu-exceeded")
+    drop("mtu_exceeded")
     in0.append(eth_a() / IPv6(src="fd00:1::2", dst="fd00:2::2") / UDP() /
                payload(23, 1300))
-    drop("mtu-exceeded")
+    drop("mtu_exceeded")
     # No DF: no fragmentation yet, dropped.
     in0.append(eth_a() / v4(24) / UDP() / payload(24, 1300))
-    drop("mtu-exceeded")
+    drop("mtu_exceeded")
     # TTL 1 on an ICMP error: no error about an error.
     in0.append(eth_a() / v4(25, ttl=1) / ICMP(type=3, code=1) / payload(25))
-    drop("ttl-exceeded")
+    drop("ttl_exceeded")
 
     # --- gateway's own traffic without a tap ------------------------------
     in0.append(eth_a("ff:ff:ff:ff:ff:ff") /
@@ -109,55 +109,55 @@ def main():
                IPv6(src="fd00:1::2", dst="ff02::1:ff00:1", hlim=255) /
                ICMPv6ND_NS(tgt="fd00:1::1") / ICMPv6NDOptSrcLLAddr(lladdr=HOST_A))
     in0.append(eth_a() / v4(30, dst="10.0.1.1") / ICMP(type=8) / payload(30))
-    drop("local-no-exception-path")
+    drop("local_no_exception_path")
     # ARP for someone else: learnt from nothing, answered by nobody.
     in0.append(eth_a("ff:ff:ff:ff:ff:ff") /
                ARP(op=1, hwsrc=HOST_A, psrc="10.0.1.2", pdst="10.0.1.77"))
-    drop("local-no-exception-path")
+    drop("local_no_exception_path")
 
     # --- unresolved next hop: two ARP requests, then dropped ---------------
     in0.append(eth_a() / v4(40, dst="10.0.2.9") / UDP() / payload(40))
-    drop("no-neighbor")
+    drop("no_neighbor")
 
     # --- malformed -------------------------------------------------------
     in0.append(Ether(src=HOST_A, dst="02:00:00:00:00:99") / v4(50) / UDP())
-    drop("l2-otherhost")
+    drop("l2_otherhost")
     in0.append(eth_a() / Dot1Q(vlan=5) / v4(51) / UDP())
-    drop("l2-ethertype")
+    drop("l2_ethertype")
     in0.append(Ether(src=HOST_A, dst=MAC_A, type=0x0800) / b"\x45\x00\x00")
-    drop("ip4-short")
+    drop("ip4_short")
     p = raw(v4(52) / UDP() / payload(52))
     in0.append(Ether(src=HOST_A, dst=MAC_A, type=0x0800) /
                Raw(bytes([0x55]) + p[1:]))
-    drop("ip4-version")
+    drop("ip4_version")
     in0.append(Ether(src=HOST_A, dst=MAC_A, type=0x0800) /
                Raw(bytes([0x44]) + p[1:]))
-    drop("ip4-header-length")
+    drop("ip4_header_length")
     in0.append(eth_a() / v4(53, len=200) / UDP() / payload(53))
-    drop("ip4-total-length")
+    drop("ip4_total_length")
     in0.append(eth_a() / v4(54, chksum=0x1234) / UDP() / payload(54))
-    drop("ip4-checksum")
+    drop("ip4_checksum")
     in0.append(eth_a() / v4(55, src="224.0.0.5") / UDP() / payload(55))
-    drop("ip4-bad-source")
+    drop("ip4_bad_source")
     in0.append(eth_a() / v4(56, dst="127.0.0.1") / UDP() / payload(56))
-    drop("ip4-bad-destination")
+    drop("ip4_bad_destination")
     in0.append(eth_a() / v4(57, dst="203.0.113.1") / UDP() / payload(57))
-    drop("no-route")
+    drop("no_route")
     in0.append(Ether(src=HOST_A, dst=MAC_A, type=0x86dd) / b"\x60\x00")
-    drop("ip6-short")
+    drop("ip6_short")
     p6 = raw(IPv6(src="fd00:1::2", dst="fd00:2::2") / UDP() / payload(58))
     in0.append(Ether(src=HOST_A, dst=MAC_A, type=0x86dd) /
                Raw(bytes([0x40]) + p6[1:]))
-    drop("ip6-version")
+    drop("ip6_version")
     in0.append(eth_a() / IPv6(src="fd00:1::2", dst="fd00:2::2", plen=500) /
                UDP() / payload(59))
-    drop("ip6-payload-length")
+    drop("ip6_payload_length")
     in0.append(eth_a() / IPv6(src="ff02::1", dst="fd00:2::2") / UDP())
-    drop("ip6-bad-source")
+    drop("ip6_bad_source")
     in0.append(eth_a() / IPv6(src="fd00:1::2", dst="fe80::99") / UDP())
-    drop("ip6-bad-destination")
+    drop("ip6_bad_destination")
     in0.append(eth_a() / IPv6(src="fd00:1::2", dst="2001:db8::1") / UDP())
-    drop("no-route")
+    drop("no_route")
 
     wrpcap(os.path.join(d, "in0.pcap"), in0)
     wrpcap(os.path.join(d, "in1.pcap"), in1)
@@ -165,11 +165,15 @@ def main():
     with open(conf, "w") as f:
         f.write(CONF.format(d=d, ha=HOST_A, hb=HOST_B))
 
-    dp = Dpsecd(conf, d)
+    dp = Dpsecd(conf, d, telemetry=True)
+    tel = {}
     try:
         dp.start()
         import time
         time.sleep(1.5)
+        for cmd in ("/dpsec/stats", "/dpsec/ports", "/dpsec/drops",
+                    "/dpsec/workers", "/dpsec/neighbors"):
+            tel[cmd] = telemetry(dp.prefix, cmd)
         stats = dp.stop()
     finally:
         dp.cleanup()
@@ -289,6 +293,30 @@ def main():
     check(stats["ports"]["b"]["tx_pkts"] == len(out1), "port b tx counter")
     check(stats["ports"]["a"]["tx_pkts"] == len(out0), "port a tx counter")
     check(stats["icmp_errors"] == 4, "icmp_errors %d" % stats["icmp_errors"])
+
+    # The same counters through DPDK telemetry while it ran.
+    tdrops = {k: v for k, v in tel["/dpsec/drops"].items() if v}
+    check(tdrops == expect_drops, "telemetry drops %s" % tdrops)
+    check(set(tel["/dpsec/drops"]) == set(stats["drops"]),
+          "telemetry drop reasons differ: %s" %
+          (set(tel["/dpsec/drops"]) ^ set(stats["drops"])))
+    check(tel["/dpsec/stats"]["rx_pkts"] == len(in0) + len(in1) and
+          tel["/dpsec/stats"]["workers"] == 1 and
+          tel["/dpsec/stats"]["icmp_errors"] == 4,
+          "telemetry stats %s" % tel["/dpsec/stats"])
+    ta = tel["/dpsec/ports"]["a"]
+    check(ta["role"] == "protected" and ta["mac"] == MAC_A and
+          ta["rx_pkts"] == len(in0) and ta["dev_ipackets"] == len(in0),
+          "telemetry port a %s" % ta)
+    check(tel["/dpsec/ports"]["b"]["mtu"] == 1280, "telemetry port b mtu")
+    check(set(tel["/dpsec/workers"]) == {"worker0", "control"},
+          "telemetry workers %s" % tel["/dpsec/workers"])
+    neigh = sorted(tel["/dpsec/neighbors"])
+    neigh = [n.lower() for n in neigh]
+    for n in ("10.0.1.2 %s dev a static" % HOST_A,
+              "fd00:2::2 %s dev b static" % HOST_B,
+              "10.0.2.9 00:00:00:00:00:00 dev b failed"):
+        check(n in neigh, "neighbor %r not in %s" % (n, neigh))
 
     if errors:
         for e in errors:

@@ -519,9 +519,39 @@ test_coalescing(void **state)
 	now = spd_mono_ns_for_tests();
 	assert_int_equal(spd_tick(spd, now), 0);
 	assert_true(spd_pending(spd));
-	assert_int_equal(spd_tick(spd, now + 50000000ull), 1);
+	/* The background build starts; published by a later tick. */
+	spd_tick(spd, now + 50000000ull);
+	for (int i = 0; i < 10000 && spd_pending(spd); i++) {
+		usleep(1000);
+		spd_tick(spd, spd_mono_ns_for_tests() + 50000000ull);
+	}
 	assert_false(spd_pending(spd));
 	assert_non_null(cls1(SPD_DIR_OUT, "10.1.1.1", "1.1.1.1", 6, 1, 1));
+}
+
+static void
+test_coalescing_sync(void **state)
+{
+	struct spd_params prm = { .qsbr = qsbr, .name = "sync",
+	    .sync_build = 1 };
+	struct spd_policy_conf c;
+	struct spd_key k;
+	struct spd *s;
+	uint64_t now;
+
+	s = spd_create(&prm);
+	assert_non_null(s);
+	tu_conf(&c, SPD_DIR_OUT, "10.0.0.0/8", "0.0.0.0/0", SPD_PROTO_ANY, 10,
+	    SPD_ACT_DISCARD);
+	assert_int_equal(spd_add(s, &c, NULL), 0);
+	now = spd_mono_ns_for_tests();
+	assert_int_equal(spd_tick(s, now), 0);
+	assert_true(spd_pending(s));
+	assert_int_equal(spd_tick(s, now + 50000000ull), 1);
+	assert_false(spd_pending(s));
+	tu_key(&k, "10.1.1.1", "1.1.1.1", 6, 1, 1);
+	assert_non_null(spd_classify(s, SPD_DIR_OUT, &k));
+	spd_free(s);
 }
 
 
@@ -612,10 +642,11 @@ mkey(struct spd_key *k)
 }
 
 static void
-test_model_chunks(void **state)
+model_chunks(int async)
 {
-	struct spd_params prm = { .qsbr = qsbr, .name = "model",
-	    .chunk_size = 3 };
+	struct spd_params prm = { .qsbr = qsbr,
+	    .name = async ? "model_async" : "model", .chunk_size = 3,
+	    .sync_build = (uint8_t)!async };
 	static struct mpol m[M_MAX];
 	uint64_t seq = 0;
 	struct spd *s;
@@ -670,7 +701,11 @@ test_model_chunks(void **state)
 			assert_int_equal(rc, 0);
 			m[slot].live = 0;
 		} else if (op == 8) {
-			assert_int_equal(spd_commit(s), 0);
+			if (async)	/* publish / start background builds */
+				spd_tick(s, spd_mono_ns_for_tests() +
+				    1000000000ull);
+			else
+				assert_int_equal(spd_commit(s), 0);
 		} else if (mr(20) == 0) {
 			spd_flush(s);
 			for (j = 0; j < M_MAX; j++)
@@ -704,6 +739,20 @@ test_model_chunks(void **state)
 	spd_free(s);
 }
 
+static void
+test_model_chunks(void **state)
+{
+	model_chunks(0);
+}
+
+/* The same with builds in the background thread: deletes and updates
+ * land while builds run. */
+static void
+test_model_chunks_async(void **state)
+{
+	model_chunks(1);
+}
+
 int
 main(void)
 {
@@ -724,7 +773,9 @@ main(void)
 		cmocka_unit_test(test_lifetimes),
 		cmocka_unit_test_setup_teardown(test_coalescing, setup,
 		    teardown),
+		cmocka_unit_test(test_coalescing_sync),
 		cmocka_unit_test(test_model_chunks),
+		cmocka_unit_test(test_model_chunks_async),
 	};
 
 	if (tu_eal_init() < 0) {
