@@ -25,6 +25,7 @@
 #include "dp_ipsec.h"
 #include "pipeline.h"
 #include "sa_glue.h"
+#include "worker.h"
 
 /* One acquire this dpsecd started (retransmission state). */
 struct acq_rec {
@@ -74,11 +75,14 @@ ctrl_count_drop(struct dp_app *app, uint8_t reason, uint32_t n)
 static void
 give_back(struct dp_app *app, struct rte_mbuf *m)
 {
-	uint16_t wid = dp_meta(m)->worker;
+	struct dp_meta *md = dp_meta(m);
+	uint16_t wid = md->worker;
 
 	if (wid >= app->nworkers)
 		wid = 0;
-	if (rte_ring_sp_enqueue(app->worker[wid]->rel_ring, m) != 0) {
+	md->stage = (uint8_t)app->pipe_start[app->port[md->in_port].role ==
+	    CFG_ROLE_UNPROTECTED ? 1 : 0];
+	if (worker_inject(app, wid, &m, 1) != 1) {
 		ctrl_count_drop(app, DP_DROP_RELEASE_RING_FULL, 1);
 		rte_pktmbuf_free(m);
 	}
@@ -352,40 +356,11 @@ acq_ctrl_poll(struct dp_app *app)
 	return busy;
 }
 
-unsigned int
-acq_worker_drain(struct worker *w)
+void
+acq_worker_snap(struct worker *w)
 {
-	struct dp_app *app = w->app;
-	struct rte_mbuf *m[DP_BURST], *in[DP_BURST];
-	unsigned int n, i, total = 0;
-	uint16_t nout, nin;
-
-	/* Snapshots first (acquire.h "ordering"), then the ring. */
-	w->gen_snap = __atomic_load_n(&app->hold_gen, __ATOMIC_ACQUIRE);
+	w->gen_snap = __atomic_load_n(&w->app->hold_gen, __ATOMIC_ACQUIRE);
 	w->done_snap = __atomic_load_n(&w->acq_done, __ATOMIC_ACQUIRE);
-	if (rte_ring_empty(w->rel_ring))
-		return 0;
-	w->releasing = true;
-	while ((n = rte_ring_sc_dequeue_burst(w->rel_ring, (void **)m,
-	    DP_BURST, NULL)) > 0) {
-		nout = nin = 0;
-		for (i = 0; i < n; i++) {
-			if (app->port[dp_meta(m[i])->in_port].role ==
-			    CFG_ROLE_UNPROTECTED)
-				in[nin++] = m[i];
-			else
-				m[nout++] = m[i];
-		}
-		if (nout > 0)
-			pipeline_run_from(w, &app->pipe[0], app->pipe_start[0],
-			    m, nout);
-		if (nin > 0)
-			pipeline_run_from(w, &app->pipe[1], app->pipe_start[1],
-			    in, nin);
-		total += n;
-	}
-	w->releasing = false;
-	return total;
 }
 
 int
@@ -448,11 +423,7 @@ make_rings(struct dp_app *app)
 		w->acq_ring = rte_ring_create(name, app->cfg->ipsec.ring,
 		    SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ |
 		    RING_F_EXACT_SZ);
-		snprintf(name, sizeof(name), "dp_rel%u", i);
-		w->rel_ring = rte_ring_create(name, app->cfg->ipsec.ring +
-		    app->cfg->ipsec.larval_queue_total, SOCKET_ID_ANY,
-		    RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
-		if (w->acq_ring == NULL || w->rel_ring == NULL)
+		if (w->acq_ring == NULL)
 			return -rte_errno;
 	}
 	return 0;
@@ -703,12 +674,6 @@ acq_fini(struct dp_app *app)
 				rte_pktmbuf_free(m);
 			rte_ring_free(w->acq_ring);
 			w->acq_ring = NULL;
-		}
-		if (w->rel_ring != NULL) {
-			while (rte_ring_dequeue(w->rel_ring, (void **)&m) == 0)
-				rte_pktmbuf_free(m);
-			rte_ring_free(w->rel_ring);
-			w->rel_ring = NULL;
 		}
 	}
 	if (app->sad != NULL) {

@@ -10,15 +10,15 @@
  * acquire-retry-ms, acquire-retries times), and queues the packet on the
  * entry (sa_larval_enqueue).  When a key manager installs the SA, sadb's
  * larval_release hook gives the queued packets back in order; they go to
- * the receiving worker's rel_ring, which the worker drains before its
- * next rx burst and runs from the IPsec stage on.
+ * the receiving worker's injection ring (worker_inject()), which the
+ * worker drains before its next rx burst, from the IPsec stage on.
  *
  * Ordering: a worker sends a PROTECT packet directly only if (a) none of
  * its packets is still on acq_ring unhandled (acq_done snapshot taken
- * before draining rel_ring), and (b) no SA was installed since that
+ * before draining the injection ring), and (b) no SA was installed since that
  * snapshot (app->hold_gen is odd from the install hook until the
  * control thread finished the ctrl_poll() that installed it, by which
- * time the released packets are on rel_ring).  Otherwise it goes through
+ * time the released packets are on the injection ring).  Otherwise it goes through
  * the control thread too, behind the earlier packets.
  */
 #ifndef DPSEC_ACQUIRE_H
@@ -54,12 +54,11 @@ unsigned int acq_poll(struct dp_app *app);
 unsigned int acq_ctrl_poll(struct dp_app *app);
 
 /**
- * Worker side: snapshot the ordering state and run everything on the
- * worker's rel_ring through the IPsec stages.  Call before the rx burst.
- * @return packets handled.
+ * Worker side, before draining the injection ring and before the rx
+ * burst: snapshot the ordering state (acq_done, hold_gen).
  * Thread: owner worker.
  */
-unsigned int acq_worker_drain(struct worker *w);
+void acq_worker_snap(struct worker *w);
 
 /**
  * Print per-SA counters and the SAD's queue counters.

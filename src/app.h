@@ -44,6 +44,7 @@ struct worker {
 	struct dp_app		*app;		/* [I] */
 	struct dp_stats		*st;		/* [O] */
 	struct rte_ring		*exc;		/* [I] SP/SC ring to control */
+	struct rte_ring		*in;		/* [I] SP/SC ring from control */
 	uint16_t		 cur_port;	/* [O] dp port of the burst in flight */
 	unsigned int		 nrxq;
 	struct dp_rxq		 rxq[DP_MAX_RXQ_PER_WORKER];	/* [I] */
@@ -56,12 +57,11 @@ struct worker {
 	/* IPsec resolution (acquire.h): packets to and from the control
 	 * thread, and the ordering state that keeps a flow in order. */
 	struct rte_ring		*acq_ring;	/* [I] SP/SC worker -> control */
-	struct rte_ring		*rel_ring;	/* [I] SP/SC control -> worker */
 	uint64_t		 acq_out;	/* [O] packets put on acq_ring */
 	uint64_t		 acq_done;	/* [A] control: packets handled */
 	uint64_t		 done_snap;	/* [O] acq_done at loop start */
 	uint64_t		 gen_snap;	/* [O] app->hold_gen at loop start */
-	bool			 releasing;	/* [O] burst from rel_ring */
+	bool			 releasing;	/* [O] draining the injection ring */
 } __rte_cache_aligned;
 
 struct dp_app {

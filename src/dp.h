@@ -44,8 +44,10 @@ struct dp_meta {
 	uint16_t	out_port;	/* dp port index, set by the route stage */
 	uint8_t		family;		/* 4 or 6 */
 	uint8_t		flags;		/* DP_MF_* */
+	uint8_t		stage;		/* injected packets: stage to resume at */
+	uint8_t		reserved0;
 	uint16_t	worker;		/* worker that received it (larval queues) */
-	uint32_t	reserved1;
+	uint16_t	reserved3;
 	uint32_t	reserved2;
 	union {
 		uint32_t	v4;	/* network order */

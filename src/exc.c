@@ -83,6 +83,12 @@ exc_init(struct dp_app *app)
 		    RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
 		if (app->worker[i]->exc == NULL)
 			return -rte_errno;
+		snprintf(name, sizeof(name), "dp_in%u", i);
+		app->worker[i]->in = rte_ring_create(name,
+		    app->cfg->exception_ring, SOCKET_ID_ANY,
+		    RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+		if (app->worker[i]->in == NULL)
+			return -rte_errno;
 	}
 	return 0;
 }
@@ -624,13 +630,20 @@ exc_fini(struct dp_app *app)
 		app->exc->npend = 0;
 	}
 	for (i = 0; i < app->nworkers; i++) {
-		if (app->worker[i] == NULL || app->worker[i]->exc == NULL)
+		struct worker *w = app->worker[i];
+
+		if (w == NULL)
 			continue;
-		while (rte_ring_sc_dequeue(app->worker[i]->exc,
-		    (void **)&m) == 0)
+		while (w->exc != NULL &&
+		    rte_ring_sc_dequeue(w->exc, (void **)&m) == 0)
 			ctrl_drop(app, m, DP_DROP_SHUTDOWN);
-		rte_ring_free(app->worker[i]->exc);
-		app->worker[i]->exc = NULL;
+		while (w->in != NULL &&
+		    rte_ring_sc_dequeue(w->in, (void **)&m) == 0)
+			ctrl_drop(app, m, DP_DROP_SHUTDOWN);
+		rte_ring_free(w->exc);
+		rte_ring_free(w->in);
+		w->exc = NULL;
+		w->in = NULL;
 	}
 	rte_free(app->exc);
 	app->exc = NULL;

@@ -37,8 +37,8 @@ exc_enqueue(struct worker *w, struct rte_mbuf *m)
 }
 
 /**
- * Create the per-worker rings (app->worker[] must exist) and the control
- * state.  @return 0 or -errno.  Thread: control thread, before workers.
+ * Create the per-worker rings (to the control thread, and back for
+ * worker_inject()) and the control state (app->worker[] must exist).  @return 0 or -errno.  Thread: control thread, before workers.
  */
 int exc_init(struct dp_app *app);
 

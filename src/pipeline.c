@@ -55,7 +55,7 @@ pipeline_find(const struct pipeline *pl, const char *name)
 	for (i = 0; i < pl->n; i++)
 		if (strcmp(pl->stage[i].name, name) == 0)
 			return (int)i;
-	return -ENOENT;
+	return -1;
 }
 
 void

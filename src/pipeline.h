@@ -65,16 +65,16 @@ void pipeline_run(struct worker *w, const struct pipeline *pl,
     struct rte_mbuf *pkts[], uint16_t n);
 
 /**
- * Run a burst through the stages from index @p first on (packets that
- * already went through the earlier ones, e.g. released from a larval
- * queue).  Thread: owner worker.
+ * Run a burst through the stages from index @p first on (packets handed
+ * back to a worker by the control thread resume where they left).
+ * Thread: owner worker.
  */
 void pipeline_run_from(struct worker *w, const struct pipeline *pl,
     unsigned int first, struct rte_mbuf *pkts[], uint16_t n);
 
 /**
- * Index of the stage named @p name, or -ENOENT.
- * Thread: control thread, before workers start.
+ * Index of the stage named @p name, or -1.
+ * Thread: any.
  */
 int pipeline_find(const struct pipeline *pl, const char *name);
 

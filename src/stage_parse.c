@@ -111,6 +111,7 @@ parse_one(const struct dp_port *p, struct rte_mbuf *m)
 	md->out_port = DP_PORT_NONE;
 	md->family = 0;
 	md->flags = 0;
+	md->stage = 0;
 	m->l2_len = 0;
 	if (m->data_len < RTE_ETHER_HDR_LEN)
 		return DP_DROP_L2_SHORT;

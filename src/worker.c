@@ -60,6 +60,44 @@ workers_assign_txq(struct dp_app *app)
 			    (uint16_t)(i % app->port[p].nb_txq);
 }
 
+unsigned int
+worker_inject(struct dp_app *app, unsigned int wid, struct rte_mbuf *pkts[],
+    unsigned int n)
+{
+	if (wid >= app->nworkers)
+		return 0;
+	return rte_ring_sp_enqueue_burst(app->worker[wid]->in, (void **)pkts, n,
+	    NULL);
+}
+
+/* Run injected packets in runs of the same role and resume stage. */
+static unsigned int
+poll_injected(struct worker *w)
+{
+	struct dp_app *app = w->app;
+	struct rte_mbuf *pkts[DP_BURST];
+	unsigned int n, i, j;
+
+	n = rte_ring_sc_dequeue_burst(w->in, (void **)pkts, DP_BURST, NULL);
+	for (i = 0; i < n; i = j) {
+		const struct dp_meta *md = dp_meta(pkts[i]);
+		enum cfg_role role = app->port[md->in_port].role;
+		uint8_t stage = md->stage;
+
+		for (j = i + 1; j < n; j++) {
+			const struct dp_meta *mj = dp_meta(pkts[j]);
+
+			if (mj->stage != stage ||
+			    app->port[mj->in_port].role != role)
+				break;
+		}
+		w->cur_port = md->in_port;
+		pipeline_run_from(w, app_pipeline(app, role), stage, &pkts[i],
+		    (uint16_t)(j - i));
+	}
+	return n;
+}
+
 static void
 idle(struct worker *w)
 {
@@ -94,9 +132,17 @@ worker_main(void *arg)
 	rte_rcu_qsbr_thread_register(app->qsbr, w->id);
 	rte_rcu_qsbr_thread_online(app->qsbr, w->id);
 	while (!__atomic_load_n(&app->stop, __ATOMIC_RELAXED)) {
-		/* Packets released by the control thread (SAs installed)
-		 * leave before anything received after them. */
-		total = acq_worker_drain(w);
+		/*
+		 * Packets the control thread hands back (a larval queue after
+		 * its SA was installed) leave before anything received after
+		 * them: snapshot the ordering state, then drain (acquire.h).
+		 */
+		acq_worker_snap(w);
+		w->releasing = true;
+		total = 0;
+		while ((n = (uint16_t)poll_injected(w)) > 0)
+			total += n;
+		w->releasing = false;
 		for (i = 0; i < w->nrxq; i++) {
 			const struct dp_rxq *rq = &w->rxq[i];
 			struct dp_port_stats *ps = &w->st->port[rq->port];
@@ -125,6 +171,8 @@ worker_main(void *arg)
 			w->sleep_us = app->cfg->idle_min_us;
 		}
 	}
+	while (poll_injected(w) > 0)
+		;
 	txbuf_flush_all(w);
 	rte_rcu_qsbr_thread_offline(app->qsbr, w->id);
 	rte_rcu_qsbr_thread_unregister(app->qsbr, w->id);

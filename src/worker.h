@@ -28,6 +28,17 @@ void workers_assign_txq(struct dp_app *app);
  */
 int worker_main(void *arg);
 
+/**
+ * Hand packets to worker @p wid: it runs each through the pipeline of its
+ * input port's role (dp_meta in_port) from stage dp_meta(m)->stage on.
+ * Packets keep their order.  Used for packets the control thread held
+ * (e.g. a larval SA's queue after promotion).
+ * @return packets accepted; the caller frees or retries the rest.
+ * Thread: control thread only (single producer).
+ */
+unsigned int worker_inject(struct dp_app *app, unsigned int wid,
+    struct rte_mbuf *pkts[], unsigned int n);
+
 /** Free the workers.  Thread: control thread, workers stopped. */
 void workers_free(struct dp_app *app);
 

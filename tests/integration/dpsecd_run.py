@@ -32,7 +32,9 @@ class Dpsecd:
         cmd = []
         if netns:
             cmd += ["ip", "netns", "exec", netns]
-        cmd += [dpsecd_path(), "-l", lcores, "--no-huge", "--no-pci",
+        # "0-1" is an lcore list (-l); "0@0,1@1,2@1" maps lcores to CPUs.
+        cmd += [dpsecd_path(), "--lcores" if "@" in lcores else "-l", lcores,
+                "--no-huge", "--no-pci",
                 "-m", str(mem), "--file-prefix", self.prefix,
                 "--log-level", "notice"]
         if not telemetry:

@@ -25,7 +25,7 @@ HOST_A = "02:aa:00:00:00:01"   # site host behind port a
 HOST_B = "02:bb:00:00:00:01"   # next hop behind port b
 
 CONF = """# test_forward_pcap
-workers 1
+workers {workers}
 idle sleep 10 200
 arp-retry-ms 20
 arp-retries 2
@@ -59,6 +59,11 @@ def payload(tag, size=16):
 
 
 def main():
+    # --workers 2: port a on one worker, port b on the other, and the
+    # single net_pcap tx queue of each port shared by both workers and the
+    # control thread.
+    workers = 2 if "--workers=2" in sys.argv else 1
+    lcores = "0@0,1@1,2@1" if workers == 2 else "0-1"
     d = tempfile.mkdtemp(prefix="dpsec-pcap-")
     in0, in1 = [], []
     expect_drops = {}
@@ -163,9 +168,9 @@ def main():
     wrpcap(os.path.join(d, "in1.pcap"), in1)
     conf = os.path.join(d, "dpsecd.conf")
     with open(conf, "w") as f:
-        f.write(CONF.format(d=d, ha=HOST_A, hb=HOST_B))
+        f.write(CONF.format(d=d, ha=HOST_A, hb=HOST_B, workers=workers))
 
-    dp = Dpsecd(conf, d, telemetry=True)
+    dp = Dpsecd(conf, d, lcores=lcores, telemetry=True)
     tel = {}
     try:
         dp.start()
@@ -301,7 +306,7 @@ def main():
           "telemetry drop reasons differ: %s" %
           (set(tel["/dpsec/drops"]) ^ set(stats["drops"])))
     check(tel["/dpsec/stats"]["rx_pkts"] == len(in0) + len(in1) and
-          tel["/dpsec/stats"]["workers"] == 1 and
+          tel["/dpsec/stats"]["workers"] == workers and
           tel["/dpsec/stats"]["icmp_errors"] == 4,
           "telemetry stats %s" % tel["/dpsec/stats"])
     ta = tel["/dpsec/ports"]["a"]
@@ -309,7 +314,8 @@ def main():
           ta["rx_pkts"] == len(in0) and ta["dev_ipackets"] == len(in0),
           "telemetry port a %s" % ta)
     check(tel["/dpsec/ports"]["b"]["mtu"] == 1280, "telemetry port b mtu")
-    check(set(tel["/dpsec/workers"]) == {"worker0", "control"},
+    check(set(tel["/dpsec/workers"]) ==
+          {"worker%d" % i for i in range(workers)} | {"control"},
           "telemetry workers %s" % tel["/dpsec/workers"])
     neigh = sorted(tel["/dpsec/neighbors"])
     neigh = [n.lower() for n in neigh]
