@@ -26,6 +26,7 @@
 #include "pipeline.h"
 #include "sa_glue.h"
 #include "worker.h"
+#include "xform.h"
 
 /* One acquire this dpsecd started (retransmission state). */
 struct acq_rec {
@@ -44,6 +45,7 @@ struct acq {
 	uint64_t	 acquires_sent;
 	uint64_t	 acquires_retx;
 	uint64_t	 acquire_fail;	/* sad_acquire errors */
+	bool		 xform;		/* xform_init() done */
 };
 
 static uint64_t
@@ -459,6 +461,7 @@ acq_init(struct dp_app *app, char *err, size_t errlen)
 	struct spd_params pp;
 	struct ctrl_params cp;
 	struct ctrl_hooks ch;
+	struct xform_config xc;
 	char dir[CFG_PATH_LEN];
 	struct acq *a;
 	int rc;
@@ -472,6 +475,16 @@ acq_init(struct dp_app *app, char *err, size_t errlen)
 	a->glue.release = on_release;
 	a->glue.installed = on_installed;
 	a->glue.arg = app;
+
+	memset(&xc, 0, sizeof(xc));
+	xc.n_workers = app->nworkers;
+	xc.use_cryptodev = true;	/* vdevs given to EAL, PCI devices */
+	xc.socket_id = SOCKET_ID_ANY;
+	if ((rc = xform_init(&xc)) != 0) {
+		snprintf(err, errlen, "crypto engines: %s", strerror(-rc));
+		return rc;
+	}
+	a->xform = true;
 
 	memset(&sp, 0, sizeof(sp));
 	sp.qsbr = app->qsbr;
@@ -687,6 +700,8 @@ acq_fini(struct dp_app *app)
 		app->spd = NULL;
 	}
 	if (app->acq != NULL) {
+		if (app->acq->xform)
+			xform_fini();
 		free(app->acq->rec);
 		free(app->acq);
 		app->acq = NULL;
