@@ -661,7 +661,8 @@ acq_write_json(struct dp_app *app, FILE *f)
 	    app->acq->acquires_retx, st.lq_queued, st.lq_released,
 	    st.larval_expired, st.acquire_expired);
 	for (r = 1; r < SA_DROP_MAX; r++)
-		fprintf(f, ", \"%s\": %" PRIu64, sa_drop_name(r), st.drops[r]);
+		fprintf(f, ", \"drop_%s\": %" PRIu64, sa_drop_name(r),
+		    st.drops[r]);
 	fprintf(f, "},\n  \"sa\": [");
 	each_sa(app, f, true);
 	fprintf(f, "\n  ]");
