@@ -131,6 +131,12 @@ parse_outer(const struct esp_sa *sa, struct rte_mbuf *m, struct inb_pkt *pk)
 		memcpy(&marker, p + pk->hl + sizeof(struct rte_udp_hdr), 4);
 		if (marker == 0)
 			return ESP_DROP_NOT_ESP;
+		/* the UDP length must cover exactly the ESP packet (the
+		 * checksum is not checked: zero is allowed, RFC 3948 3.1,
+		 * and the ICV protects the payload) */
+		if (rte_be_to_cpu_16(((const struct rte_udp_hdr *)(p +
+		    pk->hl))->dgram_len) != tot - pk->hl)
+			return ESP_DROP_TRUNC;
 		pk->esp_off += sizeof(struct rte_udp_hdr);
 	} else if (unlikely(proto != IPPROTO_ESP)) {
 		return ESP_DROP_PROTO;

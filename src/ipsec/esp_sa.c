@@ -98,8 +98,6 @@ check_params(const struct esp_sa_params *p, const struct xform_alg **ea,
 		return EINVAL;
 	if (p->replay_win > ESP_REPLAY_WIN_MAX)
 		return EINVAL;
-	if (p->spi < 256)	/* RFC 4303 2.1: 1..255 reserved, 0 local */
-		return EINVAL;
 	if ((p->natt_sport == 0) != (p->natt_dport == 0))
 		return EINVAL;
 	if ((p->flags & ESP_F_DF_SET) && (p->flags & ESP_F_DF_CLEAR))
