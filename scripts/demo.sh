@@ -7,33 +7,18 @@
 # Every box is a network namespace; each gateway is one dpsecd with two
 # net_af_packet ports on its veth ends and a net_tap exception-path
 # interface per port (the kernel in the gateway's namespace answers ARP/ND
-<<<<<<< HEAD
 # and pings to the gateway's own addresses through it).  With two
 # gateways, dpsecctl installs an ESP tunnel between them from
 # demo/setkey-a.conf and demo/setkey-b.conf (AES-GCM SAs and policies for
 # site A <-> site B, IPv4 and IPv6 inside IPv4 ESP).  The hosts ping each
-# other over IPv4 and IPv6 and exchange a few MB over TCP (demo/xfer.py);
-# then the gateways' counters, per SA included, are printed.
+# other over IPv4 and IPv6 and send a few MB over TCP each way; then the
+# gateways' counters, per SA included, are printed.
 #
 # Options: --no-setup (skip scripts/setup.sh), --no-build (use the build
 # in $DPSEC_BUILD or ./build as is), --one (one gateway between the two
-# sites instead of two, in the clear).  Environment: DPSEC_BUILD (build
-# dir), PINGS (count per direction and family, default 5), XFER_MB
-# (megabytes sent each way, default 4).
-=======
-# and pings to the gateway's own addresses through it).  The hosts ping
-# each other over IPv4 and IPv6 and send a few MB over TCP each way, then
-# the gateways' counters are printed.
-#
-# Today the gateways forward in the clear (BYPASS); the IPsec datapath
-# issue installs an ESP tunnel between them in demo_tunnel() below.
-#
-# Options: --no-setup (skip scripts/setup.sh), --no-build (use the build
-# in $DPSEC_BUILD or ./build as is), --one (one gateway between the two
-# sites instead of two).  Environment: DPSEC_BUILD (build dir), PINGS
+# sites instead of two, in the clear).  Environment: DPSEC_BUILD (build dir), PINGS
 # (count per direction and family, default 5), BULK_MB (TCP transfer per
 # direction, default 4).
->>>>>>> main
 # Exits non-zero if any ping fails.
 set -eu
 cd "$(dirname "$0")/.."
@@ -66,12 +51,8 @@ fi
 DPSECD=$B/src/dpsecd
 [ -x "$DPSECD" ] || { echo "demo.sh: no $DPSECD" >&2; exit 1; }
 PINGS=${PINGS:-5}
-<<<<<<< HEAD
-XFER_MB=${XFER_MB:-4}
-DPSECCTL=$B/src/ctrl/dpsecctl
-=======
 BULK_MB=${BULK_MB:-4}
->>>>>>> main
+DPSECCTL=$B/src/ctrl/dpsecctl
 
 ID=$$
 NS_HA=dps-ha-$ID
@@ -173,7 +154,7 @@ gw_start() {
 # PF_KEY control socket.
 demo_tunnel() {
 	[ $TOPO = two ] || return 0
-	for g in a b; do
+	for g in b a; do
 		"$DPSECCTL" -s "$WORK/g$g.sock" -f "$ROOT/demo/setkey-$g.conf" || {
 			echo "demo: dpsecctl -f demo/setkey-$g.conf failed" >&2
 			exit 1
@@ -181,21 +162,6 @@ demo_tunnel() {
 	done
 	echo "demo: ESP tunnel installed; gateway A's SAs (dpsecctl -D):"
 	"$DPSECCTL" -s "$WORK/ga.sock" -D | sed 's/^/    /'
-}
-
-# xfer FROM_NS TO_NS DST LABEL: XFER_MB megabytes over TCP.
-xfer() {
-	from=$1 to=$2 dst=$3 label=$4
-	ip netns exec "$to" /usr/bin/python3 "$ROOT/demo/xfer.py" serve "$dst" 5001 &
-	srv=$!
-	if out=$(ip netns exec "$from" /usr/bin/python3 "$ROOT/demo/xfer.py" \
-	    send "$dst" 5001 "$XFER_MB" 2>&1); then
-		echo "demo: $label: $out"
-	else
-		echo "demo: $label: FAILED: $out"
-		fail=1
-	fi
-	wait $srv 2>/dev/null || true
 }
 
 ip netns add "$NS_HA"
@@ -256,8 +222,6 @@ run_ping "$NS_HA" "$B4.2" "A -> B IPv4"
 run_ping "$NS_HB" "$A4.2" "B -> A IPv4"
 run_ping "$NS_HA" "$B6:2" "A -> B IPv6"
 run_ping "$NS_HB" "$A6:2" "B -> A IPv6"
-xfer "$NS_HA" "$NS_HB" "$B4.2" "A -> B TCP IPv4"
-xfer "$NS_HB" "$NS_HA" "$A6:2" "B -> A TCP IPv6"
 run_ping "$NS_HA" "$A4.1" "A -> its gateway IPv4 (exception path)"
 run_ping "$NS_HA" "$A6:1" "A -> its gateway IPv6 (exception path)"
 
