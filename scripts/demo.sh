@@ -160,6 +160,9 @@ demo_tunnel() {
 			exit 1
 		}
 	done
+	# Policies take effect when the SPD's classifiers are rebuilt (the
+	# rebuild is coalesced, a few ms after the last change).
+	sleep 0.5
 	echo "demo: ESP tunnel installed; gateway A's SAs (dpsecctl -D):"
 	"$DPSECCTL" -s "$WORK/ga.sock" -D | sed 's/^/    /'
 }
