@@ -324,7 +324,7 @@ inb_burst(struct esp_sa *sa, unsigned worker, struct rte_mbuf *mb[],
 	xform_process_burst(sa->xs, worker, ops, nops);
 
 	/* Commit the authenticated ones, in arrival order. */
-	rte_spinlock_lock(&sa->replay_lock);
+	esp_lock(&sa->replay_lock);
 	for (i = 0; i < nops; i++) {
 		j = idx[i];
 		if (unlikely(ops[i].status != XFORM_ST_OK)) {
@@ -336,7 +336,7 @@ inb_burst(struct esp_sa *sa, unsigned worker, struct rte_mbuf *mb[],
 		if (unlikely(replay_commit(sa->win, pk[j].seq) != REPLAY_OK))
 			rc[j] = ESP_DROP_REPLAY;
 	}
-	rte_spinlock_unlock(&sa->replay_lock);
+	esp_unlock(&sa->replay_lock);
 
 	for (i = 0; i < nops; i++) {
 		const uint8_t *tp;

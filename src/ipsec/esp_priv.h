@@ -16,7 +16,7 @@
 
 #include <rte_common.h>
 #include <rte_mbuf.h>
-#include <rte_spinlock.h>
+#include <rte_pause.h>
 
 #include "esp.h"
 #include "replay.h"
@@ -78,7 +78,7 @@ struct esp_sa {
 	uint32_t seq_exhausted;		/* [A] */
 
 	/* Inbound replay window. */
-	rte_spinlock_t replay_lock __rte_cache_aligned;
+	uint32_t replay_lock __rte_cache_aligned;	/* esp_lock() */
 	struct replay_win *win;		/* [L] writes; [A] reads */
 };
 
@@ -88,6 +88,26 @@ enum {
 	ESP_K_GMAC,		/* AES-GMAC: AAD, auth over IV+payload */
 	ESP_K_CIPHER_HMAC,	/* CBC/CTR (+HMAC), NULL+HMAC */
 };
+
+/*
+ * The per-SA replay-commit lock: a test-and-test-and-set spinlock on
+ * __atomic builtins (DPDK's x86 rte_spinlock is inline assembly, which
+ * ThreadSanitizer cannot see as synchronisation).  Held only around the
+ * window commits of one burst.
+ */
+static inline void
+esp_lock(uint32_t *l)
+{
+	while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE) != 0)
+		while (__atomic_load_n(l, __ATOMIC_RELAXED) != 0)
+			rte_pause();
+}
+
+static inline void
+esp_unlock(uint32_t *l)
+{
+	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
+}
 
 /* Counter add that a concurrent reader (esp_sa_stats) may read: relaxed
  * atomics compile to a plain add on x86 and keep TSan quiet. */

@@ -173,7 +173,7 @@ esp_sa_create(const struct esp_sa_params *p)
 	sa->infer_win = p->replay_win ? p->replay_win : ESP_INFER_WIN;
 	sa->seq = p->initial_seq;
 	sa->seq_limit = sa->esn ? UINT64_MAX : UINT32_MAX;
-	rte_spinlock_init(&sa->replay_lock);
+	sa->replay_lock = 0;
 	randombytes_buf(sa->iv_key, sizeof(sa->iv_key));
 	build_template(sa, p);
 
