@@ -27,7 +27,6 @@
 	X(IP6_BAD_DST,		"ip6_bad_destination")			\
 	X(TTL_EXCEEDED,		"ttl_exceeded")				\
 	X(MTU_EXCEEDED,		"mtu_exceeded")				\
-	X(ICMP_NOT_SENT,	"icmp_error_not_sent")			\
 	X(NO_ROUTE,		"no_route")				\
 	X(NO_NEIGHBOR,		"no_neighbor")				\
 	X(NEIGH_QUEUE_FULL,	"neighbor_queue_full")			\

@@ -512,6 +512,20 @@ answer_native(struct dp_app *app, struct dp_port *p, struct rte_mbuf *m)
 	return false;
 }
 
+static bool
+is_nd(const struct rte_mbuf *m)
+{
+	const struct rte_ipv6_hdr *ip;
+	uint8_t t;
+
+	if (dp_meta((struct rte_mbuf *)(uintptr_t)m)->family != 6 ||
+	    m->data_len < sizeof(*ip) + 1)
+		return false;
+	ip = rte_pktmbuf_mtod(m, const struct rte_ipv6_hdr *);
+	t = *(const uint8_t *)(ip + 1);
+	return ip->proto == IPPROTO_ICMPV6 && t >= 133 && t <= 137;
+}
+
 static void
 local(struct dp_app *app, struct rte_mbuf *m)
 {
@@ -521,7 +535,16 @@ local(struct dp_app *app, struct rte_mbuf *m)
 
 	glean(app, p, m);
 	if (!p->has_tap) {
-		if (!answer_native(app, p, m))
+		/*
+		 * Without a kernel behind the port, ARP and ND end here once
+		 * learnt from (and answered if for us); anything else for the
+		 * gateway has nowhere to go.
+		 */
+		if (answer_native(app, p, m))
+			return;
+		if (md->family == 0 || is_nd(m))
+			rte_pktmbuf_free(m);
+		else
 			ctrl_drop(app, m, DP_DROP_LOCAL_NO_TAP);
 		return;
 	}

@@ -54,6 +54,15 @@ static const enum xform_engine engines[] = {
 };
 
 static struct rte_mempool *pool;
+static uint64_t *tenc_v, *tdec_v;	/* per-burst cycles */
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
 
 static void
 machine(void)
@@ -87,8 +96,10 @@ machine(void)
 	    OpenSSL_version(OPENSSL_VERSION), sodium_version_string());
 	printf("# tsc %.3f GHz; sizes = ESP payload bytes (cipher length); "
 	    "IMIX = 7:4:1 of 64/576/1420\n", rte_get_tsc_hz() / 1e9);
-	printf("%-14s %-19s %-4s %6s %8s %8s %9s\n", "engine", "algorithm",
-	    "dir", "size", "Mpps", "Gbps", "cyc/pkt");
+	printf("# figures from the MEDIAN burst (robust to preemption on a "
+	    "shared machine); 'mean' = mean cycles/packet incl. outliers\n");
+	printf("%-14s %-19s %-4s %6s %8s %8s %9s %9s\n", "engine",
+	    "algorithm", "dir", "size", "Mpps", "Gbps", "cyc/pkt", "mean");
 }
 
 /* ESP-shaped ops for payload sizes sz[0..BURST). */
@@ -148,24 +159,36 @@ run_one(enum xform_engine e, const struct balg *a, const char *szname,
 	for (i = 0; i < BURST; i++)
 		bytes += sz[i];
 	for (r = 0; r < nb + nb / 10; r++) {
+		uint64_t t1;
+
 		t0 = rte_rdtsc_precise();
 		bad += BURST - xform_process_burst(so, 0, ops, BURST);
+		t1 = rte_rdtsc_precise();
 		if (r >= nb / 10)	/* first 10%: warm-up */
-			tenc += rte_rdtsc_precise() - t0;
+			tenc_v[r - nb / 10] = t1 - t0;
 		t0 = rte_rdtsc_precise();
 		bad += BURST - xform_process_burst(si, 0, ops, BURST);
+		t1 = rte_rdtsc_precise();
 		if (r >= nb / 10)
-			tdec += rte_rdtsc_precise() - t0;
+			tdec_v[r - nb / 10] = t1 - t0;
 	}
+	for (r = 0; r < nb; r++) {
+		tenc += tenc_v[r];
+		tdec += tdec_v[r];
+	}
+	qsort(tenc_v, nb, sizeof(*tenc_v), cmp_u64);
+	qsort(tdec_v, nb, sizeof(*tdec_v), cmp_u64);
 	npkt = (double)nb * BURST;
-	printf("%-14s %-19s %-4s %6s %8.3f %8.2f %9.0f%s\n",
-	    xform_engine_name(e), a->name, "enc", szname,
-	    npkt / (tenc / hz) / 1e6, bytes * 8.0 * nb / (tenc / hz) / 1e9,
-	    tenc / npkt, bad ? "  (FAILED OPS!)" : "");
-	printf("%-14s %-19s %-4s %6s %8.3f %8.2f %9.0f%s\n",
-	    xform_engine_name(e), a->name, "dec", szname,
-	    npkt / (tdec / hz) / 1e6, bytes * 8.0 * nb / (tdec / hz) / 1e9,
-	    tdec / npkt, bad ? "  (FAILED OPS!)" : "");
+	for (i = 0; i < 2; i++) {
+		double med = (double)(i == 0 ? tenc_v : tdec_v)[nb / 2];
+
+		printf("%-14s %-19s %-4s %6s %8.3f %8.2f %9.0f %9.0f%s\n",
+		    xform_engine_name(e), a->name, i == 0 ? "enc" : "dec",
+		    szname, BURST / (med / hz) / 1e6,
+		    bytes * 8.0 / (med / hz) / 1e9, med / BURST,
+		    (i == 0 ? tenc : tdec) / npkt,
+		    bad ? "  (FAILED OPS!)" : "");
+	}
 	for (i = 0; i < BURST; i++)
 		rte_pktmbuf_free(ops[i].m);
 	xform_session_destroy(so);
@@ -199,8 +222,13 @@ main(int argc, char **argv)
 		else if (opt == 'a')
 			only_a = optarg;
 	}
+	if (nb < 10)
+		nb = 10;
+	tenc_v = calloc(nb, sizeof(*tenc_v));
+	tdec_v = calloc(nb, sizeof(*tdec_v));
 	pool = rte_pktmbuf_pool_create("bench", 1023, 0, 0, 2048, -1);
-	if (pool == NULL || xform_init(&cfg) < 0) {
+	if (tenc_v == NULL || tdec_v == NULL || pool == NULL ||
+	    xform_init(&cfg) < 0) {
 		fprintf(stderr, "setup failed\n");
 		return 1;
 	}

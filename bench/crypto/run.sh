@@ -28,7 +28,7 @@ echo "### 1. bench_xform (crypto only through the xform API, hot cache: 32 packe
     grep -v '^xform:\|^TELEMETRY'
 echo
 
-echo "### 2. openssl speed -evp (raw EVP, one call per buffer)"
+echo "### 2. openssl speed -evp (raw EVP, one call per buffer; mean figures: compare under low load only)"
 openssl version
 for a in aes-128-gcm aes-256-gcm chacha20-poly1305; do
 	openssl speed -evp $a -seconds 1 2>/dev/null | tail -1
@@ -38,7 +38,7 @@ for a in aes-128-gcm aes-256-gcm chacha20-poly1305; do
 done
 echo
 
-echo "### 3. dpdk-test-crypto-perf (raw cryptodev, 1 worker lcore, burst 32, pool 1024)"
+echo "### 3. dpdk-test-crypto-perf (raw cryptodev, 1 worker lcore, burst 32, pool 1024; mean figures: compare under low load only)"
 if command -v dpdk-test-crypto-perf >/dev/null; then
 	for dev in crypto_aesni_mb crypto_openssl; do
 		echo "# $dev aes-128-gcm encrypt"

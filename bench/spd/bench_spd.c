@@ -140,7 +140,7 @@ classify_rate(struct spd *spd, const struct spd_key *keys, uint32_t nkeys,
 }
 
 static void
-run(struct rte_rcu_qsbr *v, uint32_t n)
+run(struct rte_rcu_qsbr *v, uint32_t n, uint32_t chunk)
 {
 	struct spd_params prm = { .qsbr = v, .socket_id = -1 };
 	struct spd_policy_conf *confs, c;
@@ -153,8 +153,9 @@ run(struct rte_rcu_qsbr *v, uint32_t n)
 	double rate_hit, rate_miss, rate_dead;
 	char name[32];
 
-	snprintf(name, sizeof(name), "bench%u", n);
+	snprintf(name, sizeof(name), "bench%u_%u", n, chunk);
 	prm.name = name;
+	prm.chunk_size = chunk;
 	spd = spd_create(&prm);
 	if (spd == NULL) {
 		fprintf(stderr, "spd_create failed\n");
@@ -244,8 +245,9 @@ run(struct rte_rcu_qsbr *v, uint32_t n)
 	spd_reclaim(spd);
 	t1 = now_ns() - t1;
 
-	printf("%7u policies: load one-by-one %.3f s (%u rebuilds), "
-	    "full rebuild %.3f ms, add-to-effect %.3f ms\n", n,
+	printf("%7u policies (chunk %u): load one-by-one %.3f s (%u rebuilds), "
+	    "one-chunk rebuild %.3f ms, add-to-effect %.3f ms\n", n,
+	    chunk ? chunk : 4096,
 	    load_ns / 1e9, rebuilds0, commit_ns / 1e6, lat_ns / 1e6);
 	printf("        classify (burst %d, 1 core): hit %.2f Mpps (%" PRIu64
 	    "%% matched), miss %.2f Mpps, deleted-before-rebuild %.3f Mpps\n",
@@ -272,6 +274,7 @@ main(int argc, char **argv)
 	struct rte_rcu_qsbr *v;
 	struct utsname u;
 	uint32_t sizes[8] = { 10, 1000, 100000 };
+	uint32_t chunk = getenv("SPD_CHUNK") ? (uint32_t)atoi(getenv("SPD_CHUNK")) : 0;
 	int nsizes = 3, i;
 
 	snprintf(prefix, sizeof(prefix), "--file-prefix=bench-spd-%d",
@@ -305,7 +308,7 @@ main(int argc, char **argv)
 	v = rte_zmalloc("bq", rte_rcu_qsbr_get_memsize(1), 64);
 	rte_rcu_qsbr_init(v, 1);
 	for (i = 0; i < nsizes; i++)
-		run(v, sizes[i]);
+		run(v, sizes[i], chunk);
 	rte_free(v);
 	rte_eal_cleanup();
 	return 0;

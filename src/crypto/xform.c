@@ -65,6 +65,17 @@ xform_engine_name(enum xform_engine e)
 }
 
 int
+xform_engine_by_name(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < XFORM_ENGINE_MAX; i++)
+		if (strcmp(name, engine_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
 xform_init(const struct xform_config *cfg)
 {
 	unsigned int i;

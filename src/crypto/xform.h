@@ -69,7 +69,8 @@ enum xform_status {
 struct xform_alg {
 	uint8_t id;		/**< SADB_X_EALG_* / SADB_AALG_* number */
 	bool is_auth;		/**< authentication (SADB_EXT_SUPPORTED_AUTH) */
-	bool aead;		/**< combined mode: no separate auth alg */
+	bool aead;		/**< combined mode (GCM, ChaCha20-Poly1305 and
+			     GMAC): no separate auth alg */
 	uint8_t salt_len;	/**< trailing key bytes that are salt/nonce */
 	uint16_t key_bits_min;	/**< incl. salt, for sadb_alg_minbits */
 	uint16_t key_bits_max;	/**< incl. salt, for sadb_alg_maxbits */
@@ -248,6 +249,14 @@ uint8_t xform_session_icv_len(const struct xform_session *s);
 
 /** Engine name ("openssl", "sodium", "cdev-aesni_mb"...).  Thread: any. */
 const char *xform_engine_name(enum xform_engine e);
+
+/**
+ * Engine by name ("default", "openssl", "sodium", "cdev-aesni_mb",
+ * "cdev-openssl", "cdev-other"), for configuration files.
+ * Thread: any.
+ * @return the engine, or -1 if the name is unknown.
+ */
+int xform_engine_by_name(const char *name);
 
 /**
  * Is engine e available for (ealg, aalg, flags) after xform_init()?

@@ -24,7 +24,12 @@
 
 #include "xform_priv.h"
 
+struct ossl_sess;
+typedef uint8_t (*ossl_fn)(const struct xform_session *,
+    const struct ossl_sess *, EVP_CIPHER_CTX *, struct xform_op *);
+
 struct ossl_sess {
+	ossl_fn one;			/* [I] chosen per SA, not per packet */
 	struct xform_hmac *hmac;	/* [I] shared, read-only */
 	unsigned int n;			/* [I] number of contexts */
 	EVP_CIPHER_CTX *ctx[];		/* [O] one per worker */
@@ -76,6 +81,13 @@ ossl_session_fini(struct xform_session *s)
 	s->priv = NULL;
 }
 
+static uint8_t ossl_aead(const struct xform_session *,
+    const struct ossl_sess *, EVP_CIPHER_CTX *, struct xform_op *);
+static uint8_t ossl_gmac(const struct xform_session *,
+    const struct ossl_sess *, EVP_CIPHER_CTX *, struct xform_op *);
+static uint8_t ossl_cipher_hmac(const struct xform_session *,
+    const struct ossl_sess *, EVP_CIPHER_CTX *, struct xform_op *);
+
 static int
 ossl_session_init(struct xform_session *s)
 {
@@ -88,6 +100,9 @@ ossl_session_init(struct xform_session *s)
 	if (os == NULL)
 		return -ENOMEM;
 	s->priv = os;
+	os->one = xform_is_aead(s->ealg) ? ossl_aead :
+	    s->ealg == SADB_X_EALG_NULL_AES_GMAC ? ossl_gmac :
+	    ossl_cipher_hmac;
 	if (s->md != XFORM_MD_NONE) {
 		os->hmac = xform_hmac_new(s->md, s->akey, s->akey_len);
 		if (os->hmac == NULL)
@@ -115,8 +130,8 @@ err:
 
 /* AES-GCM, ChaCha20-Poly1305 (RFC 4106, 7634). */
 static uint8_t
-ossl_aead(const struct xform_session *s, EVP_CIPHER_CTX *ctx,
-    struct xform_op *op)
+ossl_aead(const struct xform_session *s, const struct ossl_sess *os,
+    EVP_CIPHER_CTX *ctx, struct xform_op *op)
 {
 	uint8_t *p = rte_pktmbuf_mtod(op->m, uint8_t *);
 	uint8_t nonce[12];
@@ -148,8 +163,8 @@ ossl_aead(const struct xform_session *s, EVP_CIPHER_CTX *ctx,
 
 /* AES-GMAC (RFC 4543): AAD = SPI||SN[||ESN-hi] then IV||payload. */
 static uint8_t
-ossl_gmac(const struct xform_session *s, EVP_CIPHER_CTX *ctx,
-    struct xform_op *op)
+ossl_gmac(const struct xform_session *s, const struct ossl_sess *os,
+    EVP_CIPHER_CTX *ctx, struct xform_op *op)
 {
 	uint8_t *p = rte_pktmbuf_mtod(op->m, uint8_t *);
 	uint8_t nonce[12];
@@ -227,12 +242,7 @@ ossl_process(struct xform_session *s, unsigned int worker,
 
 		if (op->status != XFORM_ST_OK)
 			continue;
-		if (xform_is_aead(s->ealg))
-			op->status = ossl_aead(s, ctx, op);
-		else if (s->ealg == SADB_X_EALG_NULL_AES_GMAC)
-			op->status = ossl_gmac(s, ctx, op);
-		else
-			op->status = ossl_cipher_hmac(s, os, ctx, op);
+		op->status = os->one(s, os, ctx, op);
 		ok += op->status == XFORM_ST_OK;
 	}
 	return ok;

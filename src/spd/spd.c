@@ -262,8 +262,12 @@ spd_create(const struct spd_params *prm)
 	    SPD_DEFAULT_QUIET_US);
 	spd->max_delay_ns = 1000ull * (prm->max_delay_us ? prm->max_delay_us :
 	    SPD_DEFAULT_MAX_DELAY_US);
-	spd->chunk_max = prm->chunk_size ? prm->chunk_size :
+	spd->chunk_append = prm->chunk_size ? prm->chunk_size :
 	    SPD_DEFAULT_CHUNK;
+	spd->chunk_max = prm->chunk_max ? prm->chunk_max :
+	    SPD_DEFAULT_CHUNK_MAX;
+	if (spd->chunk_max < spd->chunk_append)
+		spd->chunk_max = spd->chunk_append;
 	spd->expire = prm->expire;
 	spd->expire_arg = prm->expire_arg;
 	spd->id_gen = 8;
@@ -807,6 +811,18 @@ spd_tick(struct spd *spd, uint64_t now_ns)
 	rc = spd_job_poll(spd, 0);
 	if (rc != 0)
 		ret = rc;
+	if (spd->job == NULL && spd->first_change_ns == 0 &&
+	    now_ns - spd->last_change_ns >= SPD_COMPACT_IDLE_NS) {
+		/* Idle: merge small chunks, one (dir, af) per tick. */
+		for (i = 0; i < SPD_DIR_MAX * SPD_NAF; i++) {
+			unsigned int d = i / SPD_NAF, a = i % SPD_NAF;
+
+			if (spd_chunks_merge(spd, d, a)) {
+				rc = spd_job_start(spd, d, a);
+				return rc < 0 ? rc : spd->job == NULL ? 1 : ret;
+			}
+		}
+	}
 	if (spd->job != NULL || spd->first_change_ns == 0)
 		return ret;
 	if (now_ns - spd->last_change_ns < spd->quiet_ns &&

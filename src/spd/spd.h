@@ -193,9 +193,15 @@ struct spd_params {
 	uint32_t max_delay_us;
 	spd_expire_fn expire;		/**< may be NULL */
 	void *expire_arg;
-	/** Policies per compiled chunk (0 = 4096): bounds the rebuild time
-	 * of one change; readers try ceil(n / chunk) classifiers. */
+	/** Policies appended at the end go to a new compiled chunk once the
+	 * last one holds this many (0 = 4096): bounds the rebuild behind
+	 * one SPDADD while loading. */
 	uint32_t chunk_size;
+	/** Largest chunk (0 = 131072): an insert in the middle splits a
+	 * chunk beyond it; after 1 s without changes, adjacent chunks are
+	 * merged up to it in the background, so lookups go through as few
+	 * classifiers as possible (one for up to 131072 policies). */
+	uint32_t chunk_max;
 	/** 0 (default): classifiers compile in a background thread
 	 * ("spd-build", created here, inheriting the caller's CPU
 	 * affinity), published by spd_tick(); the control thread never

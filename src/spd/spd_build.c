@@ -359,9 +359,11 @@ last_of_chunk(const struct spd_pol *p)
 
 /*
  * p was just linked into the live list.  Put it in the chunk of its
- * predecessor (the first chunk at the head); a chunk that grows beyond
- * chunk_max is split, except that appending at the end of the last chunk
- * starts a new one (loading policies in order leaves full chunks behind).
+ * predecessor (the first chunk at the head).  Appending at the end of the
+ * last chunk starts a new chunk once that one holds chunk_append
+ * policies, so a bulk load recompiles small tail chunks only; an insert
+ * elsewhere that grows a chunk beyond chunk_max splits it in halves.
+ * Idle chunks are merged later (spd_chunks_merge).
  * Returns 0 or -ENOMEM (p then has no chunk: caller unlinks it).
  */
 static int
@@ -372,6 +374,7 @@ chunk_insert(struct spd *spd, struct spd_pol *p)
 	struct spd_chunk *ch, *nc;
 	uint32_t i;
 	uint8_t was_dirty;
+	int append;
 
 	if (prev == NULL) {
 		ch = TAILQ_FIRST(cl);
@@ -390,14 +393,15 @@ chunk_insert(struct spd *spd, struct spd_pol *p)
 	ch->gen++;
 	was_dirty = ch->dirty;
 	ch->dirty = 1;
-	if (ch->n <= spd->chunk_max)
+	append = last_of_chunk(p) && TAILQ_NEXT(ch, link) == NULL;
+	if (ch->n <= (append ? spd->chunk_append : spd->chunk_max))
 		return 0;
 	nc = chunk_new();
 	if (nc == NULL)
 		return 0;	/* an oversized chunk still works */
 	nc->dirty = 1;
 	TAILQ_INSERT_AFTER(cl, ch, nc, link);
-	if (last_of_chunk(p) && TAILQ_NEXT(nc, link) == NULL) {
+	if (append) {
 		nc->first = p;
 		nc->n = 1;
 		ch->n--;
@@ -425,6 +429,41 @@ spd_chunk_insert(struct spd *spd, struct spd_pol *p)
 }
 
 /* p is being unlinked from the live list (still linked). */
+/*
+ * Compaction (spd_tick, when the SPD has been idle for a while and no
+ * build is in flight): merge adjacent chunks of (dir, af) while the sum
+ * stays <= chunk_max, so that lookups run through as few classifiers as
+ * possible.  Returns 1 if anything merged (the merged chunks are dirty).
+ */
+int
+spd_chunks_merge(struct spd *spd, unsigned int dir, unsigned int af)
+{
+	struct spd_chunk_list *cl = &spd->chunks[dir][af];
+	struct spd_chunk *ch = TAILQ_FIRST(cl), *nx;
+	struct spd_pol *p;
+	int merged = 0;
+	uint32_t i;
+
+	while (ch != NULL && (nx = TAILQ_NEXT(ch, link)) != NULL) {
+		if (ch->n + nx->n > spd->chunk_max) {
+			ch = nx;
+			continue;
+		}
+		for (i = 0, p = nx->first; i < nx->n;
+		    i++, p = TAILQ_NEXT(p, link))
+			p->chunk = ch;
+		if (ch->n == 0)
+			ch->first = nx->first;
+		ch->n += nx->n;
+		ch->gen++;
+		ch->dirty = 1;
+		TAILQ_REMOVE(cl, nx, link);
+		free(nx);
+		merged = 1;
+	}
+	return merged;
+}
+
 void
 spd_chunk_remove(struct spd *spd, struct spd_pol *p)
 {

@@ -48,6 +48,8 @@
 #define SPD_DEFAULT_QUIET_US 1000u
 #define SPD_DEFAULT_MAX_DELAY_US 20000u
 #define SPD_DEFAULT_CHUNK 4096u
+#define SPD_DEFAULT_CHUNK_MAX 131072u
+#define SPD_COMPACT_IDLE_NS 1000000000ull
 
 extern int spd_logtype;
 #define SPD_LOG(level, fmt, ...) \
@@ -191,7 +193,8 @@ struct spd {
 	struct spd_pol_list live[SPD_DIR_MAX][SPD_NAF];
 	struct spd_pol_list zombies[SPD_DIR_MAX][SPD_NAF];
 	struct spd_chunk_list chunks[SPD_DIR_MAX][SPD_NAF];
-	uint32_t chunk_max;
+	uint32_t chunk_append;		/* new tail chunk beyond this */
+	uint32_t chunk_max;		/* split beyond, merge up to this */
 	struct spd_pol_list lft;	/* live policies with lifetimes */
 	uint32_t nlive[SPD_DIR_MAX][SPD_NAF];
 	uint8_t dirty[SPD_DIR_MAX][SPD_NAF];
@@ -228,6 +231,7 @@ void spd_sel_compact(const struct spd_selector *s, struct spd_csel *c);
 
 /* spd_build.c */
 int spd_commit_one(struct spd *spd, unsigned int dir, unsigned int af);
+int spd_chunks_merge(struct spd *spd, unsigned int dir, unsigned int af);
 int spd_job_start(struct spd *spd, unsigned int dir, unsigned int af);
 int spd_job_poll(struct spd *spd, int wait);
 int spd_builder_start(struct spd *spd);

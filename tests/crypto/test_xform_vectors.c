@@ -257,6 +257,10 @@ test_table(void **state)
 	assert_int_equal(xform_check(DPSEC_EALG_CHACHA20_POLY1305, 32, 0, 0),
 	    -EINVAL);
 	assert_int_equal(xform_check(SADB_EALG_3DESCBC, 24, 0, 0), -ENOTSUP);
+	assert_int_equal(xform_engine_by_name("cdev-aesni_mb"),
+	    XFORM_ENGINE_CDEV_AESNI_MB);
+	assert_int_equal(xform_engine_by_name("sodium"), XFORM_ENGINE_SODIUM);
+	assert_int_equal(xform_engine_by_name("qat"), -1);
 	assert_null(xform_session_create(SADB_X_EALG_AESCBC, NULL, 16, 0,
 	    NULL, 0, XFORM_DIR_OUT, 0, XFORM_ENGINE_DEFAULT));
 }

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "spd_test_util.h"
+#include "spd_priv.h"
 
 static struct rte_rcu_qsbr *qsbr;
 static struct spd *spd;
@@ -555,6 +556,65 @@ test_coalescing_sync(void **state)
 }
 
 
+/* Appends fill small tail chunks; an idle tick merges them into one. */
+static void
+test_chunks_compaction(void **state)
+{
+	struct spd_params prm = { .qsbr = qsbr, .name = "compact",
+	    .chunk_size = 2, .chunk_max = 100, .sync_build = 1 };
+	const struct spd_policy *pol[10];
+	struct spd_policy_conf c;
+	struct spd *s;
+	char src[32];
+	int i;
+
+	s = spd_create(&prm);
+	assert_non_null(s);
+	for (i = 0; i < 10; i++) {
+		snprintf(src, sizeof(src), "10.0.%d.0/24", i);
+		tu_conf(&c, SPD_DIR_OUT, src, "0.0.0.0/0", SPD_PROTO_ANY, 5,
+		    SPD_ACT_BYPASS);
+		assert_int_equal(spd_add(s, &c, &pol[i]), 0);
+	}
+	/* A catch-all with lower precedence, in the last chunk. */
+	tu_conf(&c, SPD_DIR_OUT, "0.0.0.0/0", "0.0.0.0/0", SPD_PROTO_ANY, 9,
+	    SPD_ACT_DISCARD);
+	assert_int_equal(spd_add(s, &c, NULL), 0);
+	assert_int_equal(spd_commit(s), 0);
+	assert_int_equal(s->set[SPD_DIR_OUT][SPD_AF_V4]->n, 6);
+	for (i = 0; i < 10; i++) {
+		struct spd_key k;
+
+		snprintf(src, sizeof(src), "10.0.%d.9", i);
+		tu_key(&k, src, "1.1.1.1", 6, 1, 1);
+		assert_ptr_equal(spd_classify(s, SPD_DIR_OUT, &k), pol[i]);
+	}
+	/* Not idle yet: nothing merges. */
+	spd_tick(s, spd_mono_ns_for_tests());
+	assert_int_equal(s->set[SPD_DIR_OUT][SPD_AF_V4]->n, 6);
+	spd_tick(s, spd_mono_ns_for_tests() + 2000000000ull);
+	assert_int_equal(s->set[SPD_DIR_OUT][SPD_AF_V4]->n, 1);
+	for (i = 0; i < 10; i++) {
+		struct spd_key k;
+
+		snprintf(src, sizeof(src), "10.0.%d.9", i);
+		tu_key(&k, src, "1.1.1.1", 6, 1, 1);
+		assert_ptr_equal(spd_classify(s, SPD_DIR_OUT, &k), pol[i]);
+	}
+	/* A delete in the merged chunk falls through to the catch-all. */
+	assert_int_equal(spd_delete_by_id(s, pol[3]->id), 0);
+	{
+		struct spd_key k;
+		const struct spd_policy *p;
+
+		tu_key(&k, "10.0.3.9", "1.1.1.1", 6, 1, 1);
+		p = spd_classify(s, SPD_DIR_OUT, &k);
+		assert_non_null(p);
+		assert_int_equal(p->action, SPD_ACT_DISCARD);
+	}
+	spd_free(s);
+}
+
 /* ---- randomized model check with tiny chunks ---- */
 
 #define M_MAX 64
@@ -646,6 +706,7 @@ model_chunks(int async)
 {
 	struct spd_params prm = { .qsbr = qsbr,
 	    .name = async ? "model_async" : "model", .chunk_size = 3,
+	    .chunk_max = 8,
 	    .sync_build = (uint8_t)!async };
 	static struct mpol m[M_MAX];
 	uint64_t seq = 0;
@@ -706,6 +767,10 @@ model_chunks(int async)
 				    1000000000ull);
 			else
 				assert_int_equal(spd_commit(s), 0);
+		} else if (async && mr(2) == 0) {
+			/* Idle for the SPD's clock: compaction starts. */
+			assert_int_equal(spd_commit(s), 0);
+			spd_tick(s, spd_mono_ns_for_tests() + 2000000000ull);
 		} else if (mr(20) == 0) {
 			spd_flush(s);
 			for (j = 0; j < M_MAX; j++)
@@ -774,6 +839,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_coalescing, setup,
 		    teardown),
 		cmocka_unit_test(test_coalescing_sync),
+		cmocka_unit_test(test_chunks_compaction),
 		cmocka_unit_test(test_model_chunks),
 		cmocka_unit_test(test_model_chunks_async),
 	};
