@@ -16,6 +16,34 @@
 
 #include "app.h"
 
+/*
+ * Cut the frame to len bytes (link-layer padding, trailing garbage).
+ * rte_pktmbuf_trim() only trims within the last segment and does nothing
+ * otherwise, which left a chained frame longer than its IP packet
+ * (found by tests/fuzz/fuzz_parse): walk the chain and free the segments
+ * past len instead.
+ */
+static inline void
+trim_to(struct rte_mbuf *m, uint32_t len)
+{
+	struct rte_mbuf *seg = m;
+	uint32_t left = len;
+	uint16_t nseg = 1;
+
+	if (rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - len)) == 0)
+		return;
+	while (seg->data_len < left && seg->next != NULL) {
+		left -= seg->data_len;
+		seg = seg->next;
+		nseg++;
+	}
+	seg->data_len = (uint16_t)left;
+	rte_pktmbuf_free(seg->next);
+	seg->next = NULL;
+	m->nb_segs = nseg;
+	m->pkt_len = len;
+}
+
 static inline uint8_t
 parse_ip4(struct rte_mbuf *m, struct dp_meta *md)
 {
@@ -51,7 +79,7 @@ parse_ip4(struct rte_mbuf *m, struct dp_meta *md)
 	if (DP_IP4_MCAST(dst) || dst == 0xffffffff)
 		md->flags |= DP_MF_LOCAL;
 	if (len > tot)
-		rte_pktmbuf_trim(m, (uint16_t)(len - tot));
+		trim_to(m, RTE_ETHER_HDR_LEN + tot);
 	rte_pktmbuf_adj(m, RTE_ETHER_HDR_LEN);
 	m->l3_len = (uint16_t)hl;
 	m->packet_type = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4_EXT_UNKNOWN;
@@ -93,7 +121,7 @@ parse_ip6(struct rte_mbuf *m, struct dp_meta *md)
 	    nd_type(*(uint8_t *)(ip + 1))))
 		md->flags |= DP_MF_LOCAL;
 	if (len > tot)
-		rte_pktmbuf_trim(m, (uint16_t)(len - tot));
+		trim_to(m, RTE_ETHER_HDR_LEN + tot);
 	rte_pktmbuf_adj(m, RTE_ETHER_HDR_LEN);
 	m->l3_len = sizeof(*ip);
 	m->packet_type = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV6_EXT_UNKNOWN;

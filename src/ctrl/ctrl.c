@@ -516,7 +516,15 @@ ctrl_fd(const struct ctrl *c)
 void
 ctrl_stats(const struct ctrl *c, struct ctrl_stats *st)
 {
+	const struct ctrl_client *cl;
+
 	*st = c->st;
+	st->dumps_active = 0;
+	st->queued_bytes = 0;
+	TAILQ_FOREACH(cl, &c->clients, link) {
+		st->dumps_active += cl->dump != NULL;
+		st->queued_bytes += cl->qbytes;
+	}
 }
 
 int

@@ -70,6 +70,8 @@ struct ctrl_stats {
 	uint64_t dumps;			/**< dumps started */
 	uint64_t dump_msgs;		/**< dump messages sent */
 	uint32_t clients;		/**< connected now */
+	uint32_t dumps_active;		/**< dumps in progress now */
+	uint64_t queued_bytes;		/**< output queued, all clients */
 };
 
 /**

@@ -175,7 +175,8 @@ struct spd_key {
 
 /** Expiry hook: control thread, from spd_tick(). hard != 0: the policy is
  * deleted right after the hook returns (SPDEXPIRE then SPDDELETE semantics
- * as Linux); soft: reported once. */
+ * as Linux); soft: reported once.  The hook must not add, update or
+ * delete policies (build the SPDEXPIRE message from p and return). */
 typedef void (*spd_expire_fn)(struct spd *spd, const struct spd_policy *p,
     int hard, void *arg);
 

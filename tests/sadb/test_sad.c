@@ -617,6 +617,51 @@ test_outbound_preference(void **state)
 	rm_sad(sad);
 }
 
+/* Long chains: after every delete the template finds the best SA left. */
+static void
+test_outbound_chain_model(void **state)
+{
+	struct sad *sad = mk_sad(256, 0, 0);
+	struct sad_out_key k0;
+	struct sa_params p;
+	struct sa *sa[40], *best;
+	int alive[40], i, j, left = 40;
+	uint32_t rnd = 12345;
+
+	out_key(&k0, 0, "10.1.0.1", "10.2.0.1");
+	mk_params(&p, 0, "10.1.0.1", "10.2.0.1");
+	p.soft.packets = 1;
+	for (i = 0; i < 40; i++) {
+		p.spi = 0x400 + i;
+		p.reqid = (uint32_t)(i % 3);
+		assert_int_equal(sad_add(sad, &p, &sa[i]), 0);
+		alive[i] = 1;
+		if (i % 4 == 1)
+			sa_account(sa[i], 1, 1);	/* will be DYING */
+	}
+	sad_tick(sad, 0);
+	while (left > 0) {
+		best = NULL;
+		for (j = 39; j >= 0; j--) {	/* newest MATURE, else DYING */
+			if (!alive[j])
+				continue;
+			if (best == NULL || (sa_state(best) == SA_DYING &&
+			    sa_state(sa[j]) == SA_MATURE))
+				best = sa[j];
+		}
+		assert_ptr_equal(look_out(sad, &k0), best);
+		do {
+			rnd = rnd * 1103515245 + 12345;
+			i = (int)((rnd >> 16) % 40);
+		} while (!alive[i]);
+		assert_int_equal(sad_delete_sa(sad, sa[i]), 0);
+		alive[i] = 0;
+		left--;
+	}
+	assert_null(look_out(sad, &k0));
+	rm_sad(sad);
+}
+
 /* ---- lifetimes -------------------------------------------------------- */
 
 static struct sa *
@@ -915,6 +960,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup(test_larval_expiry, setup),
 		cmocka_unit_test_setup(test_acquire, setup),
 		cmocka_unit_test_setup(test_outbound_preference, setup),
+		cmocka_unit_test_setup(test_outbound_chain_model, setup),
 		cmocka_unit_test_setup(test_lifetime_packets_bytes, setup),
 		cmocka_unit_test_setup(test_lifetime_time, setup),
 		cmocka_unit_test_setup(test_seq_exhaustion_expires, setup),
