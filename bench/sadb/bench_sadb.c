@@ -138,7 +138,7 @@ run(uint32_t n)
 	uint32_t *spi, i;
 	uint64_t rnd = 88172645463325252ull;
 	size_t eal0, libc0, eal1, libc1;
-	double t0, ins, del, rh, rm, rx, ro;
+	double t0, ins, del, rh, rm, rx, ro, tick, dump;
 	static const uint8_t key[36] = { 1 };
 
 	memset(&sp, 0, sizeof(sp));
@@ -224,6 +224,22 @@ run(uint32_t n)
 		} while (t < 0.4);
 		ro = done / t;
 	}
+	{
+		struct sad_dump *d;
+		uint32_t cnt = 0;
+
+		t0 = now_s();
+		sad_tick(sad, 0);
+		tick = now_s() - t0;
+		t0 = now_s();
+		d = sad_dump_start(sad, 0);
+		while (sad_dump_next(d) != NULL)
+			cnt++;
+		sad_dump_end(d);
+		dump = cnt / (now_s() - t0);
+		if (cnt != n)
+			printf("dump returned %u of %u\n", cnt, n);
+	}
 	t0 = now_s();
 	for (i = 0; i < n; i++) {
 		struct sa_addr d;
@@ -241,6 +257,8 @@ run(uint32_t n)
 	    "lookup-in Mkeys/s: hits %6.2f misses %6.2f 50/50 %6.2f  "
 	    "lookup-out hits %6.2f\n", n, ins, del, rh / 1e6, rm / 1e6,
 	    rx / 1e6, ro / 1e6);
+	printf("N=%7u  sad_tick walk %.2f ms, dump cursor %.1f M entries/s\n",
+	    n, tick * 1e3, dump / 1e6);
 	printf("N=%7u  memory: tables (EAL heap, sized for max_sa=N) %.0f B/SA"
 	    " + SA objects (libc) %.0f B/SA = %.0f B/SA (sizeof(struct sa) = "
 	    "%zu)\n", n, (double)(eal1 - eal0) / n,

@@ -253,6 +253,10 @@ sad_destroy(struct sad *sad)
 		return;
 	while ((d = TAILQ_FIRST(&sad->dumps)) != NULL)
 		sad_dump_end(d);
+	if (sad->tick_next != NULL) {
+		sad_sa_unref(sad, sad->tick_next);
+		sad->tick_next = NULL;
+	}
 	sad_flush(sad, 0);
 	/* Without dumps no SA is kept as a zombie. */
 	RTE_VERIFY(TAILQ_EMPTY(&sad->zombies));

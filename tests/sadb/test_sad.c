@@ -753,6 +753,50 @@ test_lifetime_time(void **state)
 	rm_sad(sad);
 }
 
+/* tick_slice: each tick checks the next N SAs, resuming after the last
+ * one, even when that one was deleted in between. */
+static void
+test_tick_slice(void **state)
+{
+	struct sad_params p;
+	struct sad *sad;
+	struct sa_lifetime soft = { .packets = 1 }, none = { 0 };
+	struct sa *sa[10];
+	int i;
+
+	memset(&p, 0, sizeof(p));
+	p.qsbr = qsbr;
+	p.max_sa = 64;
+	p.socket_id = SOCKET_ID_ANY;
+	p.tick_slice = 3;
+	p.clock = fake_clock;
+	p.hooks.sa_install = h_install;
+	p.hooks.sa_release = h_release;
+	p.hooks.expire = h_expire;
+	sad = sad_create(&p);
+	assert_non_null(sad);
+	sad_set_free_hook(sad, h_free, NULL);
+	for (i = 0; i < 10; i++) {
+		sa[i] = add_lt(sad, 0x900 + (uint32_t)i, &soft, &none);
+		sa_account(sa[i], 1, 1);
+	}
+	sad_tick(sad, 0);
+	assert_int_equal(H.soft, 3);
+	sad_tick(sad, 0);
+	assert_int_equal(H.soft, 6);
+	assert_int_equal(sa_state(sa[6]), SA_MATURE);
+	assert_int_equal(sad_delete_sa(sad, sa[6]), 0);	/* the cursor */
+	sad_reclaim(sad);
+	assert_int_equal(H.freed, 0);		/* still referenced */
+	sad_tick(sad, 0);
+	assert_int_equal(H.soft, 9);		/* 7, 8, 9 */
+	assert_int_equal(H.freed, 1);
+	sad_tick(sad, 0);			/* wraps around */
+	assert_int_equal(H.soft, 9);
+	rm_sad(sad);
+	assert_int_equal(H.freed, 10);
+}
+
 static void
 test_seq_exhaustion_expires(void **state)
 {
@@ -964,6 +1008,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup(test_lifetime_packets_bytes, setup),
 		cmocka_unit_test_setup(test_lifetime_time, setup),
 		cmocka_unit_test_setup(test_seq_exhaustion_expires, setup),
+		cmocka_unit_test_setup(test_tick_slice, setup),
 		cmocka_unit_test_setup(test_flush, setup),
 		cmocka_unit_test_setup(test_dump_snapshot, setup),
 		cmocka_unit_test_setup(test_lookup_in_burst, setup),

@@ -253,6 +253,9 @@ slot_params(struct sa_params *p, uint32_t s)
 	p->enc_key_len = sizeof(key);
 	sa_addr_v4(&p->src, htonl(0x0a000001));
 	sa_addr_v4(&p->dst, slot_dst[s]);
+	/* Readers' traffic soft- and hard-expires busy SAs under them. */
+	p->soft.packets = 3;
+	p->hard.packets = 6;
 }
 
 /* One random control operation on inbound slot s. */
@@ -373,6 +376,7 @@ main(int argc, char **argv)
 	sp.acquire_timeout = 3;
 	sp.lq_per_sa = 16;
 	sp.lq_total = 1024;
+	sp.tick_slice = 64;
 	sp.clock = fake_clock;
 	sp.hooks.sa_install = h_install;
 	sp.hooks.larval_release = h_larval_release;
@@ -442,6 +446,8 @@ main(int argc, char **argv)
 	purged = st.drops[SA_DROP_LQ_EXPIRED] + st.drops[SA_DROP_LQ_DELETED] +
 	    st.drops[SA_DROP_LQ_NO_HOOK];
 
+	printf("expire soft %lu hard %lu\n", st.expire_soft, st.expire_hard);
+	CHECK(st.expire_hard > 0);
 	printf("ops %lu, SAs created %lu, bursts %lu/%lu/%lu, mature hits "
 	    "%lu\n", ops, created, rd[0].bursts, rd[1].bursts, rd[2].bursts,
 	    hits);
