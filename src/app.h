@@ -21,6 +21,7 @@
 #include "route.h"
 
 struct exc;
+struct dp_mtu;
 
 struct dp_rxq {
 	uint16_t	port_id;	/* ethdev */
@@ -64,6 +65,7 @@ struct dp_app {
 	unsigned int		 nworkers;
 	struct dp_stats		*stats;		/* nworkers + 1: last is control */
 	struct pipeline		 pipe[2];	/* [I] by role: 0 protected, 1 unprotected */
+	struct dp_mtu		*mtu;		/* [I] sizes, fragments (mtu.h) */
 	struct exc		*exc;		/* [C] exception path state */
 	uint32_t		 stop;		/* [A] set on SIGINT/SIGTERM */
 	uint64_t		 start_tsc;

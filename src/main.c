@@ -22,6 +22,7 @@
 #include "app.h"
 #include "config.h"
 #include "exc.h"
+#include "mtu.h"
 #include "port.h"
 #include "stats.h"
 #include "telemetry.h"
@@ -298,6 +299,7 @@ static void
 teardown(struct dp_app *app)
 {
 	exc_fini(app);
+	dp_mtu_fini(app);
 	telemetry_fini();
 	ports_close(app);
 	workers_free(app);
@@ -375,6 +377,10 @@ main(int argc, char **argv)
 		    strerror(-rc));
 		goto out;
 	}
+	if (dp_mtu_init(app, err, sizeof(err)) != 0) {
+		fprintf(stderr, "dpsecd: %s\n", err);
+		goto out;
+	}
 	if (telemetry_init(app) != 0)
 		fprintf(stderr, "dpsecd: warning: telemetry commands not "
 		    "registered\n");
@@ -411,6 +417,7 @@ main(int argc, char **argv)
 	rte_eal_mp_wait_lcore();
 	exc_fini(app);
 	stats_print(app, stdout);
+	dp_mtu_print(app, stdout);
 	if (o.stats_json != NULL && (rc = stats_write_json(app, o.stats_json))
 	    != 0)
 		fprintf(stderr, "dpsecd: %s: %s\n", o.stats_json, strerror(-rc));
