@@ -188,8 +188,12 @@ fail=0
 # ping FROM_NS DST LABEL
 run_ping() {
 	ns=$1 dst=$2 label=$3
-	# The first packet resolves neighbors along the path; count from the second.
-	ip netns exec "$ns" ping -c 1 -W 3 "$dst" >/dev/null 2>&1 || true
+	# The first packet waits at each hop for neighbor resolution (the
+	# gateways hold it, then send it): it must arrive too.
+	if ! ip netns exec "$ns" ping -c 1 -W 5 "$dst" >/dev/null 2>&1; then
+		echo "demo: $label: FAILED: first packet lost"
+		fail=1
+	fi
 	if out=$(ip netns exec "$ns" ping -c "$PINGS" -i 0.2 -w $((PINGS + 5)) \
 	    "$dst" 2>&1); then
 		echo "demo: $label: $(echo "$out" | grep -E 'packets transmitted')"

@@ -104,6 +104,7 @@ struct dp_stats {
 	uint64_t		bursts;		/* non-empty rx bursts */
 	uint64_t		idle_sleeps;
 	uint64_t		icmp_errors;	/* ICMP errors generated */
+	uint64_t		injected;	/* packets from the control thread */
 	uint64_t		drops[DP_DROP_MAX];
 	struct dp_port_stats	port[DP_MAX_PORTS];
 } __rte_cache_aligned;

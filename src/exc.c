@@ -15,6 +15,7 @@
 
 #include "exc.h"
 #include "port.h"
+#include "worker.h"
 
 #define PEND_MAX	256	/* packets waiting for a MAC, all next hops */
 #define PEND_PER_NEIGH	8	/* per next hop (Linux unres_qlen is 3..101) */
@@ -126,7 +127,12 @@ in_connected6(const struct dp_port *p, const uint8_t *a)
 	return false;
 }
 
-/* Send everything queued for @p e (now usable) in arrival order. */
+/*
+ * Send everything queued for @p e (now usable) in arrival order: back to
+ * worker 0 at its "xmit" stage (its own tx queue, and the path the IPsec
+ * datapath uses to release held packets), or from the control thread
+ * when the worker's ring is full.
+ */
 static void
 pend_flush(struct dp_app *app, struct neigh_entry *e)
 {
@@ -138,12 +144,21 @@ pend_flush(struct dp_app *app, struct neigh_entry *e)
 		struct pend *pd = &x->pend[i];
 		struct rte_ether_hdr *eth;
 		struct dp_meta *md;
+		int st;
 
 		if (pd->e != e) {
 			x->pend[k++] = *pd;
 			continue;
 		}
 		md = dp_meta(pd->m);
+		md->flags &= (uint8_t)~DP_MF_RESOLVE;
+		st = pipeline_find(app_pipeline(app,
+		    app->port[md->in_port].role), "xmit");
+		if (st >= 0) {
+			md->stage = (uint8_t)st;
+			if (worker_inject(app, 0, &pd->m, 1) == 1)
+				continue;
+		}
 		if (!neigh_lookup(app->nt, e->port, e->family, e->addr, &mac)) {
 			ctrl_drop(app, pd->m, DP_DROP_NO_NEIGHBOR);
 			continue;

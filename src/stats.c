@@ -80,10 +80,11 @@ stats_print(const struct dp_app *app, FILE *f)
 		for (r = 1; r < DP_DROP_MAX; r++)
 			d += s->drops[r];
 		fprintf(f, "  worker %u (lcore %u): %u rx queues, %" PRIu64
-		    " bursts, %" PRIu64 " idle sleeps, %" PRIu64 " drops\n", i,
+		    " bursts, %" PRIu64 " injected, %" PRIu64 " idle sleeps, %"
+		    PRIu64 " drops\n", i,
 		    app->worker[i] != NULL ? app->worker[i]->lcore : 0,
 		    app->worker[i] != NULL ? app->worker[i]->nrxq : 0,
-		    s->bursts, s->idle_sleeps, d);
+		    s->bursts, s->injected, s->idle_sleeps, d);
 	}
 	fprintf(f, "  icmp errors sent: %" PRIu64 "\n", t.icmp_errors);
 	fprintf(f, "  drops: %" PRIu64 "\n", t.drops_total);
@@ -122,10 +123,12 @@ stats_write_json(const struct dp_app *app, const char *path)
 	fprintf(f, "\n  },\n  \"workers\": [");
 	for (i = 0; i < app->nworkers; i++)
 		fprintf(f, "%s\n    {\"lcore\": %u, \"rx_queues\": %u, \"bursts\": %"
-		    PRIu64 ", \"idle_sleeps\": %" PRIu64 "}", i ? "," : "",
+		    PRIu64 ", \"injected\": %" PRIu64 ", \"idle_sleeps\": %" PRIu64
+		    "}", i ? "," : "",
 		    app->worker[i] ? app->worker[i]->lcore : 0,
 		    app->worker[i] ? app->worker[i]->nrxq : 0,
-		    app->stats[i].bursts, app->stats[i].idle_sleeps);
+		    app->stats[i].bursts, app->stats[i].injected,
+		    app->stats[i].idle_sleeps);
 	fprintf(f, "\n  ]\n}\n");
 	if (fclose(f) != 0)
 		return -errno;

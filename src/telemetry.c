@@ -153,6 +153,7 @@ do_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(c, "rx_pkts", rx);
 		rte_tel_data_add_dict_u64(c, "tx_pkts", tx);
 		rte_tel_data_add_dict_u64(c, "bursts", DP_CNT_GET(s->bursts));
+		rte_tel_data_add_dict_u64(c, "injected", DP_CNT_GET(s->injected));
 		rte_tel_data_add_dict_u64(c, "idle_sleeps",
 		    DP_CNT_GET(s->idle_sleeps));
 		rte_tel_data_add_dict_u64(c, "drops", drops);

@@ -78,6 +78,8 @@ poll_injected(struct worker *w)
 	unsigned int n, i, j;
 
 	n = rte_ring_sc_dequeue_burst(w->in, (void **)pkts, DP_BURST, NULL);
+	if (n > 0)
+		DP_CNT_ADD(w->st->injected, n);
 	for (i = 0; i < n; i = j) {
 		const struct dp_meta *md = dp_meta(pkts[i]);
 		enum cfg_role role = app->port[md->in_port].role;

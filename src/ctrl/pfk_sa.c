@@ -287,8 +287,9 @@ delete_all(struct ctrl *c, struct ctrl_client *cl, const struct pfk_msg *m,
 	pfk_build_copy(&b, m->ext[SADB_EXT_ADDRESS_SRC]);
 	pfk_build_copy(&b, m->ext[SADB_EXT_ADDRESS_DST]);
 	len = pfk_build_finish(&b);
-	if (len > 0)
-		ctrl_broadcast(c, CTRL_BCAST_ALL, 0, cl, c->out, (size_t)len);
+	if (len < 0)
+		return len;	/* a bug in the reply, not silence */
+	ctrl_broadcast(c, CTRL_BCAST_ALL, 0, cl, c->out, (size_t)len);
 	return 0;
 }
 
@@ -318,8 +319,9 @@ pfk_sa_delete(struct ctrl *c, struct ctrl_client *cl, const struct pfk_msg *m)
 	pfk_build_copy(&b, m->ext[SADB_EXT_ADDRESS_SRC]);
 	pfk_build_copy(&b, m->ext[SADB_EXT_ADDRESS_DST]);
 	len = pfk_build_finish(&b);
-	if (len > 0)
-		ctrl_broadcast(c, CTRL_BCAST_ALL, 0, cl, c->out, (size_t)len);
+	if (len < 0)
+		return len;	/* a bug in the reply, not silence */
+	ctrl_broadcast(c, CTRL_BCAST_ALL, 0, cl, c->out, (size_t)len);
 	return 0;
 }
 
@@ -364,8 +366,9 @@ pfk_sa_flush(struct ctrl *c, struct ctrl_client *cl, const struct pfk_msg *m)
 	(void)sad_flush(c->sad, (uint8_t)rc);
 	pfk_build_init(&b, c->out, sizeof(c->out), m->hdr, 0);
 	len = pfk_build_finish(&b);
-	if (len > 0)
-		ctrl_broadcast(c, CTRL_BCAST_ALL, 0, cl, c->out, (size_t)len);
+	if (len < 0)
+		return len;	/* a bug in the reply, not silence */
+	ctrl_broadcast(c, CTRL_BCAST_ALL, 0, cl, c->out, (size_t)len);
 	return 0;
 }
 

@@ -289,8 +289,9 @@ pfk_spd_flush(struct ctrl *c, struct ctrl_client *cl,
 	(void)spd_flush(c->spd);
 	pfk_build_init(&b, c->out, sizeof(c->out), m->hdr, 0);
 	len = pfk_build_finish(&b);
-	if (len > 0)
-		ctrl_broadcast(c, CTRL_BCAST_ALL, 0, cl, c->out, (size_t)len);
+	if (len < 0)
+		return len;
+	ctrl_broadcast(c, CTRL_BCAST_ALL, 0, cl, c->out, (size_t)len);
 	return 0;
 }
 

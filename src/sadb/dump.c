@@ -15,7 +15,8 @@
  * may take hours, others are served meanwhile, and the cost is only the
  * memory of SAs deleted during a dump, released as the dump passes them.
  * Entries show the SA as it is when returned (counters and state move;
- * deleted ones come back DEAD).
+ * deleted ones come back DEAD). sad_tick()'s slice cursor uses the same
+ * reference.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -57,8 +58,8 @@ sad_zombie_reap(struct sad *sad)
 	}
 }
 
-static void
-sa_unref(struct sad *sad, struct sa *sa)
+void
+sad_sa_unref(struct sad *sad, struct sa *sa)
 {
 	RTE_VERIFY(sa->refcnt > 0);
 	if (--sa->refcnt == 0 && sa->zombie && !sad_dump_needs(sad, sa))
@@ -132,7 +133,7 @@ sad_dump_next(struct sad_dump *d)
 		d->done = 1;
 	}
 	if (old != NULL)
-		sa_unref(sad, old);
+		sad_sa_unref(sad, old);
 	return sa;
 }
 
@@ -147,7 +148,7 @@ sad_dump_end(struct sad_dump *d)
 	TAILQ_REMOVE(&sad->dumps, d, link);
 	sad->n_dumps--;
 	if (old != NULL)
-		sa_unref(sad, old);
+		sad_sa_unref(sad, old);
 	sad_zombie_reap(sad);
 	free(d);
 }

@@ -167,6 +167,7 @@ struct sa {
 	TAILQ_ENTRY(sa)	all_link __rte_cache_aligned; /**< [C] sad->all */
 	TAILQ_ENTRY(sa)	tmo_link;	/**< [C] larval/acquire/zombie list */
 	struct sa	*ob_next[2];	/**< [C] outbound chains (exact, any reqid) */
+	struct sa	*ob_prev[2];	/**< [C] NULL: head of the chain */
 	uint64_t	add_gen;	/**< [C] insertion generation (dumps) */
 	uint64_t	del_gen;	/**< [C] deletion generation, 0 = alive */
 	uint64_t	add_time;	/**< [C] clock seconds at creation */

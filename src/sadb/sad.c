@@ -11,10 +11,11 @@
  *  - outbound: (proto, reqid, src, dst) -> preferred SA. An SA is linked
  *    under its own reqid and, when that is not 0, also under reqid 0 (a
  *    template with reqid 0 matches by endpoints only). Several SAs may
- *    share a key (rekeying); they form a control-thread chain through
- *    sa->ob_next[], kept in preference order (MATURE newest first, then
- *    DYING, then an acquire entry); the hash maps the key to the head, and
- *    replacing it is one atomic pointer store in rte_hash.
+ *    share a key (rekeying); they form a control-thread doubly linked
+ *    chain through sa->ob_next[]/ob_prev[] whose head is the preferred SA
+ *    (newest MATURE, else newest DYING, else an acquire entry); the hash
+ *    maps the key to the head, and replacing it is one atomic pointer
+ *    store in rte_hash.
  *
  * Deletion in two phases (STYLE.md section 5): sad_unlink_sa() marks the
  * SA DEAD under its lock, purges its queue, removes its keys (key slots are
@@ -252,6 +253,10 @@ sad_destroy(struct sad *sad)
 		return;
 	while ((d = TAILQ_FIRST(&sad->dumps)) != NULL)
 		sad_dump_end(d);
+	if (sad->tick_next != NULL) {
+		sad_sa_unref(sad, sad->tick_next);
+		sad->tick_next = NULL;
+	}
 	sad_flush(sad, 0);
 	/* Without dumps no SA is kept as a zombie. */
 	RTE_VERIFY(TAILQ_EMPTY(&sad->zombies));
@@ -490,31 +495,75 @@ ob_head(const struct sad *sad, const struct sad_out_key *k)
 	return data;
 }
 
-/* Insert sa (whose state is, or is about to be, st) into chain i. */
+/* Is a (in state sa_st) preferred to b for an outbound template? */
+static int
+ob_better(const struct sa *a, enum sa_state a_st, const struct sa *b)
+{
+	int ra = ob_rank(a, a_st), rb = ob_rank(b, sa_state(b));
+
+	return ra < rb || (ra == rb && a->add_gen > b->add_gen);
+}
+
+/* The best SA of chain i after head (the rest is unordered). */
+static struct sa *
+ob_best_after(struct sa *head, int i)
+{
+	struct sa *c, *best = NULL;
+
+	for (c = head->ob_next[i]; c != NULL; c = c->ob_next[i])
+		if (best == NULL || ob_better(c, sa_state(c), best))
+			best = c;
+	return best;
+}
+
+static void
+ob_detach(struct sa *sa, int i)
+{
+	if (sa->ob_prev[i] != NULL)
+		sa->ob_prev[i]->ob_next[i] = sa->ob_next[i];
+	if (sa->ob_next[i] != NULL)
+		sa->ob_next[i]->ob_prev[i] = sa->ob_prev[i];
+	sa->ob_next[i] = NULL;
+	sa->ob_prev[i] = NULL;
+}
+
+static void
+ob_push_front(struct sa *sa, struct sa *head, int i)
+{
+	sa->ob_prev[i] = NULL;
+	sa->ob_next[i] = head;
+	if (head != NULL)
+		head->ob_prev[i] = sa;
+}
+
+/*
+ * Insert sa (whose state is, or is about to be, st) into chain i. The
+ * head is the preferred SA (what the hash returns); the rest is
+ * unordered, so insertion and removal of a non-head SA are O(1); only
+ * removing or demoting the head scans the chain for the next best.
+ */
 static int
 ob_insert(struct sad *sad, struct sa *sa, int i, enum sa_state st)
 {
 	struct sad_out_key k;
-	struct sa *head, **pp;
-	int rank, rc;
+	struct sa *head;
+	int rc;
 
 	ob_key(sa, i, &k);
 	head = ob_head(sad, &k);
-	rank = ob_rank(sa, st);
-	for (pp = &head; *pp != NULL; pp = &(*pp)->ob_next[i]) {
-		int r = ob_rank(*pp, sa_state(*pp));
-
-		if (r > rank || (r == rank && (*pp)->add_gen < sa->add_gen))
-			break;
-	}
-	if (pp == &head) {
+	if (head == NULL || ob_better(sa, st, head)) {
 		/* New head: publish it (one atomic store if the key exists). */
 		rc = hash_add(sad, sad->out, &k, sa);
 		if (rc < 0)
 			return rc;
+		ob_push_front(sa, head, i);
+	} else {
+		sa->ob_prev[i] = head;
+		sa->ob_next[i] = head->ob_next[i];
+		if (head->ob_next[i] != NULL)
+			head->ob_next[i]->ob_prev[i] = sa;
+		head->ob_next[i] = sa;
 	}
-	sa->ob_next[i] = *pp;
-	*pp = sa;
 	sa->linked |= (i == 0) ? LNK_OUT0 : LNK_OUT1;
 	return 0;
 }
@@ -526,36 +575,42 @@ static void
 ob_remove(struct sad *sad, struct sa *sa, int i)
 {
 	struct sad_out_key k;
-	struct sa *head, **pp;
+	struct sa *best, *rest;
 	uint32_t bit = (i == 0) ? LNK_OUT0 : LNK_OUT1;
 	int32_t pos;
 
 	if (!(sa->linked & bit))
 		return;
-	ob_key(sa, i, &k);
-	head = ob_head(sad, &k);
-	for (pp = &head; *pp != NULL && *pp != sa; pp = &(*pp)->ob_next[i])
-		;
-	RTE_VERIFY(*pp == sa);
-	*pp = sa->ob_next[i];
-	sa->ob_next[i] = NULL;
 	sa->linked &= ~bit;
-	if (pp != &head)
+	if (sa->ob_prev[i] != NULL) {
+		ob_detach(sa, i);
 		return;
-	if (head != NULL) {
-		/* Updating an existing key cannot fail for lack of room. */
-		RTE_VERIFY(rte_hash_add_key_data(sad->out, &k, head) == 0);
-	} else {
+	}
+	ob_key(sa, i, &k);
+	RTE_VERIFY(ob_head(sad, &k) == sa);
+	best = ob_best_after(sa, i);
+	ob_detach(sa, i);
+	if (best == NULL) {
 		pos = rte_hash_del_key(sad->out, &k);
 		RTE_VERIFY(pos >= 0);
 		sa->out_pos[i] = pos;
+		return;
 	}
+	if (best->ob_prev[i] != NULL) {
+		rest = best->ob_prev[i];
+		while (rest->ob_prev[i] != NULL)
+			rest = rest->ob_prev[i];
+		ob_detach(best, i);
+		ob_push_front(best, rest, i);
+	}
+	/* Updating an existing key cannot fail for lack of room. */
+	RTE_VERIFY(rte_hash_add_key_data(sad->out, &k, best) == 0);
 }
 
 /*
- * Chain slots: slot 0 is the key with the SA's own reqid (only when it is
- * not 0), slot 1 the key with reqid 0. A key's chain always uses the same
- * slot in every SA on it. An acquire entry sits only under its template.
+ * Slots: slot 0 is the key with the SA's own reqid (only when it is not
+ * 0), slot 1 the key with reqid 0. A key's chain always uses the same slot
+ * in every SA on it. An acquire entry sits only under its template.
  */
 static unsigned int
 ob_slots(const struct sa *sa)
@@ -590,38 +645,27 @@ out_unlink(struct sad *sad, struct sa *sa)
 	ob_remove(sad, sa, 1);
 }
 
-/* MATURE -> DYING changes an SA's rank: move it within its chains. */
+/* MATURE -> DYING: if sa heads a chain, a better SA may take over. */
 void
 sad_outb_restate(struct sad *sad, struct sa *sa)
 {
-	enum sa_state st = sa_state(sa);
+	struct sad_out_key k;
+	struct sa *best, *rest;
 	int i;
 
 	for (i = 0; i < 2; i++) {
 		uint32_t bit = (i == 0) ? LNK_OUT0 : LNK_OUT1;
-		struct sad_out_key k;
-		struct sa *head, **pp, *old;
 
-		if (!(sa->linked & bit))
+		if (!(sa->linked & bit) || sa->ob_prev[i] != NULL)
+			continue;
+		best = ob_best_after(sa, i);
+		if (best == NULL || !ob_better(best, sa_state(best), sa))
 			continue;
 		ob_key(sa, i, &k);
-		old = head = ob_head(sad, &k);
-		for (pp = &head; *pp != sa; pp = &(*pp)->ob_next[i])
-			;
-		*pp = sa->ob_next[i];
-		for (pp = &head; *pp != NULL; pp = &(*pp)->ob_next[i]) {
-			int r = ob_rank(*pp, sa_state(*pp));
-			int rank = ob_rank(sa, st);
-
-			if (r > rank ||
-			    (r == rank && (*pp)->add_gen < sa->add_gen))
-				break;
-		}
-		sa->ob_next[i] = *pp;
-		*pp = sa;
-		if (head != old)
-			RTE_VERIFY(rte_hash_add_key_data(sad->out, &k,
-			    head) == 0);
+		RTE_VERIFY(rte_hash_add_key_data(sad->out, &k, best) == 0);
+		ob_detach(best, i);
+		rest = sa;
+		ob_push_front(best, rest, i);
 	}
 }
 
@@ -804,24 +848,25 @@ acq_resolve(struct sad *sad, struct sa *acq, struct sa *sa)
 	sa_retire(sad, acq);
 }
 
-/* Resolve acquire entries in sa's outbound chains (sa is MATURE now). */
+/*
+ * Resolve the acquire entry of sa's templates (sa is MATURE and linked).
+ * sad_acquire() creates an entry only for a template without SAs, and the
+ * first SA linked under it resolves it, so an entry is alone in its chain
+ * until then: it is the one right after sa, the new head. O(1).
+ */
 static void
 acq_resolve_all(struct sad *sad, struct sa *sa)
 {
-	struct sad_out_key k;
-	struct sa *c, *next;
+	struct sa *c;
 	int i;
 
 	for (i = 0; i < 2; i++) {
 		if (!(ob_slots(sa) & (1u << i)))
 			continue;
-		ob_key(sa, i, &k);
-		for (c = ob_head(sad, &k); c != NULL; c = next) {
-			next = c->ob_next[i];
-			if (c->kind == SA_KIND_ACQUIRE &&
-			    sa_state(c) == SA_LARVAL)
-				acq_resolve(sad, c, sa);
-		}
+		c = sa->ob_next[i];
+		if (sa->ob_prev[i] == NULL && c != NULL &&
+		    c->kind == SA_KIND_ACQUIRE && sa_state(c) == SA_LARVAL)
+			acq_resolve(sad, c, sa);
 	}
 }
 

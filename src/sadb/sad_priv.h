@@ -85,6 +85,7 @@ struct sad {
 	struct sa_list	acquire;	/* acquire entries, deadline order */
 	struct sa_list	zombies;	/* deleted, kept for running dumps */
 	struct sad_dump_list dumps;
+	struct sa	*tick_next;	/* next SA sad_tick checks (ref held) */
 	uint32_t	n_dumps;
 	uint64_t	gen;		/* add/delete generation counter */
 	uint32_t	n_sa;		/* linked SAs */
@@ -134,6 +135,7 @@ void sad_zombie_retire(struct sad *sad, struct sa *sa);
 
 /* dump.c */
 int sad_dump_needs(const struct sad *sad, const struct sa *sa);
+void sad_sa_unref(struct sad *sad, struct sa *sa);
 void sad_zombie_reap(struct sad *sad);
 
 /* test-only */

@@ -73,7 +73,22 @@ struct srv {
 	volatile int stop;
 	volatile int acq_failed_seq;
 	volatile int acq_failed_err;
+	/* run fn(s) once on the control thread (srv_call) */
+	void (*volatile fn)(struct srv *s);
+	volatile int fn_done;
+	void *fn_arg;
 };
+
+/* Run fn on the control thread (which owns sad, spd and ctrl), wait. */
+static inline void
+srv_call(struct srv *s, void (*fn)(struct srv *), void *arg)
+{
+	s->fn_arg = arg;
+	s->fn_done = 0;
+	__atomic_store_n(&s->fn, fn, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&s->fn_done, __ATOMIC_ACQUIRE))
+		usleep(1000);
+}
 
 static inline int
 srv_eal(void)
@@ -118,6 +133,14 @@ srv_main(void *arg)
 	struct srv *s = arg;
 
 	while (!s->stop) {
+		void (*fn)(struct srv *) = __atomic_load_n(&s->fn,
+		    __ATOMIC_ACQUIRE);
+
+		if (fn != NULL) {
+			s->fn = NULL;
+			fn(s);
+			__atomic_store_n(&s->fn_done, 1, __ATOMIC_RELEASE);
+		}
 		ctrl_poll(s->ctrl, 5);
 		if (s->spd != NULL)
 			spd_tick(s->spd, srv_now_ns());

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "pfk_client.h"
+#include "pfk.h"	/* only for X_SA_REPLAY, not in the Linux header */
 
 static struct srv S;
 static struct tmsg t;
@@ -26,6 +27,10 @@ rx(int fd)
 {
 	ssize_t n = cli_recv(fd, rbuf, sizeof(rbuf), 2000);
 
+	if (n < 16)
+		fprintf(stderr, "rx: nothing after %s seq %u\n",
+		    pfk_msg_name(tmsg_hdr(&t)->sadb_msg_type),
+		    tmsg_hdr(&t)->sadb_msg_seq);
 	assert_true(n >= 16);
 	assert_int_equal(rh->sadb_msg_len * 8, n);
 	assert_int_equal(rh->sadb_msg_version, PF_KEY_V2);
@@ -593,6 +598,195 @@ test_peercred(void **state)
 	srv_destroy(&s2);
 }
 
+
+/* Control-thread actions for the emission tests. */
+static struct sa *acq_sa;
+static int64_t acq_seq;
+static struct ctrl_stats cst;
+
+static void
+do_acquire(struct srv *s)
+{
+	struct sad_out_key k;
+	struct sa_addr src, dst;
+
+	sa_addr_v4(&src, htonl(0xc0000201));
+	sa_addr_v4(&dst, htonl(0xc0000202));
+	sad_out_key_set(&k, IPPROTO_ESP, 0, &src, &dst);
+	assert_int_equal(sad_acquire(s->sad, &k, IPSEC_MODE_TUNNEL, &acq_sa),
+	    0);
+	acq_seq = ctrl_send_acquire(s->ctrl, acq_sa, NULL);
+}
+
+static void
+do_expire(struct srv *s)
+{
+	struct sa_addr dst;
+	struct sa *sa;
+
+	sa_addr_v4(&dst, htonl(0x0a000002));
+	assert_int_equal(sad_get(s->sad, IPPROTO_ESP, &dst, 0x4001, &sa), 0);
+	assert_true(ctrl_send_expire(s->ctrl, sa, 0) >= 1);
+}
+
+static void
+do_stats(struct srv *s)
+{
+	ctrl_stats(s->ctrl, &cst);
+}
+
+static void
+test_acquire_expire(void **state)
+{
+	int km = cli_open(S.path), other = cli_open(S.path);
+	const struct sadb_x_policy *xp;
+	const struct sadb_lifetime *lt;
+
+	NEED_SAD();
+	tmsg_init(&t, SADB_REGISTER, SADB_SATYPE_ESP, 1);
+	req(km, 0);
+	/* ACQUIRE: registered sockets only, pid 0, fresh non-zero seq */
+	srv_call(&S, do_acquire, NULL);
+	assert_true(acq_seq > 0);
+	rx(km);
+	assert_int_equal(rh->sadb_msg_type, SADB_ACQUIRE);
+	assert_int_equal(rh->sadb_msg_pid, 0);
+	assert_int_equal(rh->sadb_msg_seq, (uint32_t)acq_seq);
+	assert_int_equal(rh->sadb_msg_satype, SADB_SATYPE_ESP);
+	assert_non_null(rx_ext(SADB_EXT_ADDRESS_SRC));
+	assert_non_null(rx_ext(SADB_EXT_ADDRESS_DST));
+	xp = rx_ext(SADB_X_EXT_POLICY);
+	assert_non_null(xp);
+	assert_int_equal(xp->sadb_x_policy_type, IPSEC_POLICY_IPSEC);
+	assert_int_equal(xp->sadb_x_policy_dir, IPSEC_DIR_OUTBOUND);
+	no_rx(other);
+	/* racoon answers GETSPI with the ACQUIRE's seq, then ADD */
+	tmsg_init(&t, SADB_GETSPI, SADB_SATYPE_ESP, (uint32_t)acq_seq);
+	tmsg_addr4(&t, SADB_EXT_ADDRESS_SRC, "192.0.2.2", 32, 0, 255);
+	tmsg_addr4(&t, SADB_EXT_ADDRESS_DST, "192.0.2.1", 32, 0, 255);
+	req(km, 0);
+	tmsg_add_gcm(&t, SADB_ADD, (uint32_t)acq_seq, "192.0.2.1",
+	    "192.0.2.2", 0x4444);
+	req(km, 0);
+	rx(other);	/* ADD result broadcast */
+	/* EXPIRE (soft): registered only, seq 0, current + soft, no keys */
+	tmsg_add_gcm(&t, SADB_ADD, 2, "10.0.0.1", "10.0.0.2", 0x4001);
+	tmsg_lifetime(&t, SADB_EXT_LIFETIME_HARD, 0, 3600);
+	tmsg_lifetime(&t, SADB_EXT_LIFETIME_SOFT, 0, 2880);
+	req(km, 0);
+	rx(other);
+	srv_call(&S, do_expire, NULL);
+	rx(km);
+	assert_int_equal(rh->sadb_msg_type, SADB_EXPIRE);
+	assert_int_equal(rh->sadb_msg_seq, 0);
+	assert_int_equal(rh->sadb_msg_pid, 0);
+	assert_non_null(rx_ext(SADB_EXT_SA));
+	assert_non_null(rx_ext(SADB_EXT_LIFETIME_CURRENT));
+	lt = rx_ext(SADB_EXT_LIFETIME_SOFT);
+	assert_non_null(lt);
+	assert_int_equal(lt->sadb_lifetime_addtime, 2880);
+	assert_null(rx_ext(SADB_EXT_LIFETIME_HARD));
+	assert_null(rx_ext(SADB_EXT_KEY_ENCRYPT));
+	no_rx(other);
+	tmsg_init(&t, SADB_FLUSH, 0, 3);
+	req(km, 0);
+	close(km);
+	close(other);
+}
+
+static void
+test_replay_natt_deleteall(void **state)
+{
+	int a = cli_open(S.path);
+	struct sadb_x_sa_replay *rp;
+	struct sadb_x_nat_t_type *nt;
+	struct sadb_x_nat_t_port *np;
+	const struct sadb_x_sa_replay *rr;
+
+	NEED_SAD();
+	/* window 4096 through X_SA_REPLAY, NAT-T ports */
+	tmsg_add_gcm(&t, SADB_ADD, 1, "10.0.0.1", "10.0.0.2", 0x5001);
+	rp = tmsg_ext(&t, SADB_X_EXT_SA_REPLAY, sizeof(*rp));
+	rp->sadb_x_sa_replay_replay = 4096;
+	nt = tmsg_ext(&t, SADB_X_EXT_NAT_T_TYPE, sizeof(*nt));
+	nt->sadb_x_nat_t_type_type = 2;
+	np = tmsg_ext(&t, SADB_X_EXT_NAT_T_SPORT, sizeof(*np));
+	np->sadb_x_nat_t_port_port = htons(4500);
+	np = tmsg_ext(&t, SADB_X_EXT_NAT_T_DPORT, sizeof(*np));
+	np->sadb_x_nat_t_port_port = htons(4501);
+	req(a, 0);
+	tmsg_init(&t, SADB_GET, SADB_SATYPE_ESP, 2);
+	tmsg_sa(&t, 0x5001, 0, 0);
+	tmsg_addr4(&t, SADB_EXT_ADDRESS_DST, "10.0.0.2", 32, 0, 255);
+	req(a, 0);
+	rr = rx_ext(SADB_X_EXT_SA_REPLAY);
+	assert_non_null(rr);
+	assert_int_equal(rr->sadb_x_sa_replay_replay, 4096);
+	np = (struct sadb_x_nat_t_port *)rx_ext(SADB_X_EXT_NAT_T_DPORT);
+	assert_non_null(np);
+	assert_int_equal(ntohs(np->sadb_x_nat_t_port_port), 4501);
+	/* NAT-T type without ports */
+	tmsg_add_gcm(&t, SADB_ADD, 3, "10.0.0.1", "10.0.0.2", 0x5002);
+	nt = tmsg_ext(&t, SADB_X_EXT_NAT_T_TYPE, sizeof(*nt));
+	nt->sadb_x_nat_t_type_type = 2;
+	req(a, EINVAL);
+	/* window over the maximum */
+	tmsg_add_gcm(&t, SADB_ADD, 4, "10.0.0.1", "10.0.0.2", 0x5002);
+	rp = tmsg_ext(&t, SADB_X_EXT_SA_REPLAY, sizeof(*rp));
+	rp->sadb_x_sa_replay_replay = 1u << 20;
+	req(a, EINVAL);
+	/* deleteall: DELETE without SA removes every SA src -> dst */
+	tmsg_add_gcm(&t, SADB_ADD, 5, "10.0.0.1", "10.0.0.2", 0x5003);
+	req(a, 0);
+	tmsg_add_gcm(&t, SADB_ADD, 6, "10.0.0.9", "10.0.0.2", 0x5004);
+	req(a, 0);
+	tmsg_init(&t, SADB_DELETE, SADB_SATYPE_ESP, 7);
+	tmsg_addr4(&t, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 32, 0, 255);
+	tmsg_addr4(&t, SADB_EXT_ADDRESS_DST, "10.0.0.2", 32, 0, 255);
+	req(a, 0);
+	req(a, ESRCH);	/* none left */
+	tmsg_init(&t, SADB_GET, SADB_SATYPE_ESP, 8);
+	tmsg_sa(&t, 0x5004, 0, 0);
+	tmsg_addr4(&t, SADB_EXT_ADDRESS_DST, "10.0.0.2", 32, 0, 255);
+	req(a, 0);	/* other source: kept */
+	tmsg_init(&t, SADB_FLUSH, 0, 9);
+	req(a, 0);
+	close(a);
+}
+
+/* A client that never reads stalls only itself (lesson 1's other half). */
+static void
+test_non_reader(void **state)
+{
+	int a = cli_open(S.path), lazy = cli_open(S.path);
+	int i, lazy_sent = 0;
+
+	/* the lazy client floods requests and never reads a reply */
+	for (i = 0; i < 20000; i++) {
+		tmsg_init(&t, SADB_X_SPDDUMP, 0, i);
+		if (send(lazy, t.w, t.len, MSG_DONTWAIT) != (ssize_t)t.len)
+			break;
+		lazy_sent++;
+	}
+	assert_true(lazy_sent > 0);
+	/* ... and receives broadcasts it does not read either */
+	for (i = 0; i < 6000; i++) {
+		char s[32];
+
+		snprintf(s, sizeof(s), "10.%d.%d.0", 100 + i / 250, i % 250);
+		tmsg_spdadd4(&t, SADB_X_SPDADD, 1 + i, s, 24, "10.2.0.0", 24,
+		    IPSEC_DIR_OUTBOUND, "192.0.2.1", "192.0.2.2");
+		req(a, 0);	/* a is served all along */
+	}
+	srv_call(&S, do_stats, NULL);
+	assert_true(cst.bcast_dropped > 0);
+	assert_true(cst.queued_bytes <= 2 * 1024 * 1024 + 32768);
+	tmsg_init(&t, SADB_X_SPDFLUSH, 0, 99);
+	req(a, 0);
+	close(lazy);
+	close(a);
+}
+
 int
 main(void)
 {
@@ -607,6 +801,9 @@ main(void)
 		cmocka_unit_test(test_oversize),
 		cmocka_unit_test(test_wrong_uid),
 		cmocka_unit_test(test_peercred),
+		cmocka_unit_test(test_acquire_expire),
+		cmocka_unit_test(test_replay_natt_deleteall),
+		cmocka_unit_test(test_non_reader),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -617,6 +617,51 @@ test_outbound_preference(void **state)
 	rm_sad(sad);
 }
 
+/* Long chains: after every delete the template finds the best SA left. */
+static void
+test_outbound_chain_model(void **state)
+{
+	struct sad *sad = mk_sad(256, 0, 0);
+	struct sad_out_key k0;
+	struct sa_params p;
+	struct sa *sa[40], *best;
+	int alive[40], i, j, left = 40;
+	uint32_t rnd = 12345;
+
+	out_key(&k0, 0, "10.1.0.1", "10.2.0.1");
+	mk_params(&p, 0, "10.1.0.1", "10.2.0.1");
+	p.soft.packets = 1;
+	for (i = 0; i < 40; i++) {
+		p.spi = 0x400 + i;
+		p.reqid = (uint32_t)(i % 3);
+		assert_int_equal(sad_add(sad, &p, &sa[i]), 0);
+		alive[i] = 1;
+		if (i % 4 == 1)
+			sa_account(sa[i], 1, 1);	/* will be DYING */
+	}
+	sad_tick(sad, 0);
+	while (left > 0) {
+		best = NULL;
+		for (j = 39; j >= 0; j--) {	/* newest MATURE, else DYING */
+			if (!alive[j])
+				continue;
+			if (best == NULL || (sa_state(best) == SA_DYING &&
+			    sa_state(sa[j]) == SA_MATURE))
+				best = sa[j];
+		}
+		assert_ptr_equal(look_out(sad, &k0), best);
+		do {
+			rnd = rnd * 1103515245 + 12345;
+			i = (int)((rnd >> 16) % 40);
+		} while (!alive[i]);
+		assert_int_equal(sad_delete_sa(sad, sa[i]), 0);
+		alive[i] = 0;
+		left--;
+	}
+	assert_null(look_out(sad, &k0));
+	rm_sad(sad);
+}
+
 /* ---- lifetimes -------------------------------------------------------- */
 
 static struct sa *
@@ -706,6 +751,50 @@ test_lifetime_time(void **state)
 	assert_int_equal(H.hard, 2);
 	assert_ptr_equal(H.expired_sa, sa);
 	rm_sad(sad);
+}
+
+/* tick_slice: each tick checks the next N SAs, resuming after the last
+ * one, even when that one was deleted in between. */
+static void
+test_tick_slice(void **state)
+{
+	struct sad_params p;
+	struct sad *sad;
+	struct sa_lifetime soft = { .packets = 1 }, none = { 0 };
+	struct sa *sa[10];
+	int i;
+
+	memset(&p, 0, sizeof(p));
+	p.qsbr = qsbr;
+	p.max_sa = 64;
+	p.socket_id = SOCKET_ID_ANY;
+	p.tick_slice = 3;
+	p.clock = fake_clock;
+	p.hooks.sa_install = h_install;
+	p.hooks.sa_release = h_release;
+	p.hooks.expire = h_expire;
+	sad = sad_create(&p);
+	assert_non_null(sad);
+	sad_set_free_hook(sad, h_free, NULL);
+	for (i = 0; i < 10; i++) {
+		sa[i] = add_lt(sad, 0x900 + (uint32_t)i, &soft, &none);
+		sa_account(sa[i], 1, 1);
+	}
+	sad_tick(sad, 0);
+	assert_int_equal(H.soft, 3);
+	sad_tick(sad, 0);
+	assert_int_equal(H.soft, 6);
+	assert_int_equal(sa_state(sa[6]), SA_MATURE);
+	assert_int_equal(sad_delete_sa(sad, sa[6]), 0);	/* the cursor */
+	sad_reclaim(sad);
+	assert_int_equal(H.freed, 0);		/* still referenced */
+	sad_tick(sad, 0);
+	assert_int_equal(H.soft, 9);		/* 7, 8, 9 */
+	assert_int_equal(H.freed, 1);
+	sad_tick(sad, 0);			/* wraps around */
+	assert_int_equal(H.soft, 9);
+	rm_sad(sad);
+	assert_int_equal(H.freed, 10);
 }
 
 static void
@@ -915,9 +1004,11 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup(test_larval_expiry, setup),
 		cmocka_unit_test_setup(test_acquire, setup),
 		cmocka_unit_test_setup(test_outbound_preference, setup),
+		cmocka_unit_test_setup(test_outbound_chain_model, setup),
 		cmocka_unit_test_setup(test_lifetime_packets_bytes, setup),
 		cmocka_unit_test_setup(test_lifetime_time, setup),
 		cmocka_unit_test_setup(test_seq_exhaustion_expires, setup),
+		cmocka_unit_test_setup(test_tick_slice, setup),
 		cmocka_unit_test_setup(test_flush, setup),
 		cmocka_unit_test_setup(test_dump_snapshot, setup),
 		cmocka_unit_test_setup(test_lookup_in_burst, setup),
