@@ -104,6 +104,10 @@ dp_mtu_init(struct dp_app *app, char *err, size_t errlen)
 		    "stage: %s", strerror(-rc));
 		return -1;
 	}
+	/* "ipsec-in" moved one down: packets released to it resume there. */
+	rc = pipeline_find(app_pipeline(app, CFG_ROLE_UNPROTECTED), "ipsec-in");
+	if (rc >= 0)
+		app->pipe_start[1] = (unsigned int)rc;
 	return 0;
 }
 
