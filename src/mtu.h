@@ -55,6 +55,30 @@ void dp_mtu_fini(struct dp_app *app);
 /** Print the counters that are not drop reasons.  Thread: control. */
 void dp_mtu_print(const struct dp_app *app, FILE *f);
 
+struct sa;
+struct esp_sa;
+
+/**
+ * The size check of ipsec-out (DESIGN.md lesson 3), for one SA's group
+ * right before esp_outb_process(): packets that fit the SA's path MTU
+ * (egress port MTU, or the learnt path MTU when lower) stay in
+ * grp[0..k) in order; the others are handled here and now, before the
+ * group: dropped with an ICMP too-big sent back (rate-limited), or
+ * fragmented and encrypted (RFC 4459), or encrypted and fragmented, the
+ * resulting ESP packets going through the stages after ipsec-out.
+ * @return k.  Thread: owner worker.
+ */
+uint16_t dp_mtu_out(struct worker *w, struct sa *sa, struct esp_sa *esp,
+    struct rte_mbuf *grp[], uint16_t ng);
+
+/**
+ * The path MTU of an outbound SA: its egress port's MTU, or the learnt
+ * path MTU when lower; 0 if there is no route to the SA's destination.
+ * Thread: any lcore.
+ */
+uint32_t dp_mtu_sa_path(const struct dp_app *app, const struct sa *sa,
+    struct esp_sa *esp);
+
 /** Stage "reassemble".  Thread: owner worker. */
 uint16_t stage_reassemble(struct worker *w, struct rte_mbuf *pkts[],
     uint8_t reason[], uint16_t n);
