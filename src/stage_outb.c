@@ -154,5 +154,8 @@ stage_ipsec_out(struct worker *w, struct rte_mbuf *pkts[], uint8_t reason[],
 		pkts[np + i] = fail[i];
 		reason[np + i] = fail_r[i];
 	}
+	/* Packets dp_mtu_out() sent or dropped itself: taken over. */
+	for (i = np + nf; i < n; i++)
+		reason[i] = DP_DROP_NONE;
 	return np;
 }
