@@ -98,6 +98,19 @@ struct cfg_ctrl {
 	uint32_t	 socket_mode;			/* 0: default 0600 */
 };
 
+/* IPsec datapath (docs/datapath.md). */
+struct cfg_ipsec {
+	char		 setkey[CFG_PATH_LEN];	/* setkey file loaded at start */
+	uint32_t	 acquire_retry_ms;	/* SADB_ACQUIRE retransmit interval */
+	uint32_t	 acquire_retries;	/* retransmissions */
+	uint32_t	 acquire_timeout;	/* s, acquire entry lifetime */
+	uint32_t	 larval_timeout;	/* s, GETSPI SA lifetime */
+	uint32_t	 larval_queue;		/* packets queued per SA */
+	uint32_t	 larval_queue_total;	/* packets queued in total */
+	uint32_t	 ring;			/* per-worker acquire/release rings */
+	uint32_t	 max_sa;
+};
+
 struct dpsec_config {
 	char		 file[CFG_PATH_LEN];
 
@@ -134,6 +147,7 @@ struct dpsec_config {
 	unsigned int	 neighbor_cap;
 
 	struct cfg_ctrl	 ctrl;
+	struct cfg_ipsec ipsec;
 };
 
 /**

@@ -608,8 +608,20 @@ make_socket(struct ctrl *c)
 	if (fd < 0)
 		return -errno;
 	(void)unlink(c->path);	/* stale socket of a previous run */
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0)
-		goto err;
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		/* /run/dpsec may not exist yet: create the last component */
+		char dir[sizeof(c->path)], *sl;
+
+		strcpy(dir, c->path);
+		sl = strrchr(dir, '/');
+		if (errno != ENOENT || sl == NULL || sl == dir)
+			goto err;
+		*sl = '\0';
+		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+			goto err;
+		if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0)
+			goto err;
+	}
 	/* The peer check is SO_PEERCRED; the file mode is the first gate. */
 	if (chmod(c->path, c->p.mode) != 0)
 		goto err_unlink;

@@ -47,6 +47,9 @@ struct sk {
 	uint64_t buf[PFK_MSG_MAX / 8];
 };
 
+static int fail(struct sk *k, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 static int
 fail(struct sk *k, const char *fmt, ...)
 {

@@ -714,6 +714,8 @@ model_chunks(int async)
 	int step, i, j;
 
 	memset(m, 0, sizeof(m));
+	if (getenv("SPD_MODEL_SEED") != NULL)	/* fixed unless asked */
+		mrng = strtoull(getenv("SPD_MODEL_SEED"), NULL, 0) | 1;
 	s = spd_create(&prm);
 	assert_non_null(s);
 	for (step = 0; step < 3000; step++) {
