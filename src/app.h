@@ -21,6 +21,11 @@
 #include "route.h"
 
 struct exc;
+struct sad;
+struct spd;
+struct ctrl;
+struct acq;
+struct dp_mtu;
 
 struct dp_rxq {
 	uint16_t	port_id;	/* ethdev */
@@ -50,6 +55,14 @@ struct worker {
 	uint32_t		 empty_polls;
 	uint32_t		 sleep_us;
 	uint8_t			 scratch_reason[DP_BURST];	/* [O] */
+	/* IPsec resolution (acquire.h): packets to and from the control
+	 * thread, and the ordering state that keeps a flow in order. */
+	struct rte_ring		*acq_ring;	/* [I] SP/SC worker -> control */
+	uint64_t		 acq_out;	/* [O] packets put on acq_ring */
+	uint64_t		 acq_done;	/* [A] control: packets handled */
+	uint64_t		 done_snap;	/* [O] acq_done at loop start */
+	uint64_t		 gen_snap;	/* [O] app->hold_gen at loop start */
+	bool			 releasing;	/* [O] draining the injection ring */
 } __rte_cache_aligned;
 
 struct dp_app {
@@ -64,8 +77,16 @@ struct dp_app {
 	unsigned int		 nworkers;
 	struct dp_stats		*stats;		/* nworkers + 1: last is control */
 	struct pipeline		 pipe[2];	/* [I] by role: 0 protected, 1 unprotected */
+	struct dp_mtu		*mtu;		/* [I] sizes, fragments (mtu.h) */
 	struct exc		*exc;		/* [C] exception path state */
 	uint32_t		 stop;		/* [A] set on SIGINT/SIGTERM */
+	/* IPsec */
+	struct sad		*sad;		/* [I] pointer; workers read */
+	struct spd		*spd;		/* [I] pointer; workers classify */
+	struct ctrl		*ctrl;		/* [C] PF_KEY socket */
+	struct acq		*acq;		/* [C] acquire state (acquire.c) */
+	uint64_t		 hold_gen;	/* [A] odd while SAs are installed */
+	unsigned int		 pipe_start[2];	/* [I] first IPsec stage by role */
 	uint64_t		 start_tsc;
 };
 

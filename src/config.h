@@ -91,11 +91,39 @@ struct cfg_neighbor {
 	unsigned int	 line;
 };
 
+/* Packet sizes around ESP (issue 8, docs/mtu.md). */
+enum cfg_esp_frag {
+	CFG_ESP_FRAG_PRE = 0,	/* RFC 4459 pre-fragmentation (default) */
+	CFG_ESP_FRAG_POST,	/* fragment the ESP packet after encryption */
+};
+
+struct cfg_mtu {
+	enum cfg_esp_frag esp_fragment;	/* IPv4 without DF too big for its SA */
+	uint32_t	 pmtu_timeout;		/* s, a learnt path MTU ages out */
+	uint32_t	 icmp_rate;		/* ICMP errors per second per worker */
+	uint32_t	 icmp_burst;
+	uint32_t	 reasm_entries;		/* datagrams in reassembly per worker */
+	uint32_t	 reasm_timeout_ms;
+};
+
 /* Control socket (src/ctrl); stored now, used when ctrl lands. */
 struct cfg_ctrl {
 	char		 socket_path[CFG_PATH_LEN];
 	char		 socket_owner[CFG_NAME_LEN];	/* user[:group], "" = keep */
 	uint32_t	 socket_mode;			/* 0: default 0600 */
+};
+
+/* IPsec datapath (docs/datapath.md). */
+struct cfg_ipsec {
+	char		 setkey[CFG_PATH_LEN];	/* setkey file loaded at start */
+	uint32_t	 acquire_retry_ms;	/* SADB_ACQUIRE retransmit interval */
+	uint32_t	 acquire_retries;	/* retransmissions */
+	uint32_t	 acquire_timeout;	/* s, acquire entry lifetime */
+	uint32_t	 larval_timeout;	/* s, GETSPI SA lifetime */
+	uint32_t	 larval_queue;		/* packets queued per SA */
+	uint32_t	 larval_queue_total;	/* packets queued in total */
+	uint32_t	 ring;			/* per-worker acquire/release rings */
+	uint32_t	 max_sa;
 };
 
 struct dpsec_config {
@@ -133,7 +161,9 @@ struct dpsec_config {
 	unsigned int	 nneighbors;
 	unsigned int	 neighbor_cap;
 
+	struct cfg_mtu	 mtu;
 	struct cfg_ctrl	 ctrl;
+	struct cfg_ipsec ipsec;
 };
 
 /**

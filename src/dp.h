@@ -34,6 +34,7 @@
 #define DP_MF_LOCAL	0x01	/* for the gateway itself: exception path */
 #define DP_MF_RESOLVE	0x02	/* next hop has no MAC yet: control resolves */
 #define DP_MF_ICMP_GEN	0x04	/* an ICMP error we built (never answer it) */
+#define DP_MF_DECAP	0x08	/* decapsulated from ESP (policy checked) */
 
 /* Multicast IPv4 (224/4), host order (DPDK's macro shifts a signed int). */
 #define DP_IP4_MCAST(a)	(((uint32_t)(a) >> 28) == 0xe)
@@ -45,7 +46,8 @@ struct dp_meta {
 	uint8_t		flags;		/* DP_MF_* */
 	uint8_t		stage;		/* injected packets: stage to resume at */
 	uint8_t		reserved0;
-	uint32_t	reserved1;
+	uint16_t	worker;		/* worker that received it (larval queues) */
+	uint16_t	reserved3;
 	uint32_t	reserved2;
 	union {
 		uint32_t	v4;	/* network order */

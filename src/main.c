@@ -19,9 +19,11 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
+#include "acquire.h"
 #include "app.h"
 #include "config.h"
 #include "exc.h"
+#include "mtu.h"
 #include "port.h"
 #include "stats.h"
 #include "telemetry.h"
@@ -76,7 +78,7 @@ usage(FILE *f, const char *prog)
 "Signals: SIGINT and SIGTERM stop the workers, flush tx, close the ports,\n"
 "print the counters and exit 0.\n"
 "Telemetry (dpdk-telemetry.py): /dpsec/stats, /dpsec/ports, /dpsec/drops,\n"
-"/dpsec/workers, /dpsec/neighbors.\n"
+"/dpsec/workers, /dpsec/neighbors, /dpsec/sa.\n"
 "\n", prog);
 	config_usage(f);
 }
@@ -284,7 +286,12 @@ control_loop(struct dp_app *app)
 	uint32_t sleep_us = cfg->idle_min_us;
 
 	while (quit_signal == 0) {
-		if (exc_poll(app) > 0) {
+		unsigned int busy;
+
+		busy = exc_poll(app);
+		busy += acq_poll(app);
+		busy += acq_ctrl_poll(app);
+		if (busy > 0) {
 			sleep_us = cfg->idle_min_us;
 			continue;
 		}
@@ -297,7 +304,9 @@ control_loop(struct dp_app *app)
 static void
 teardown(struct dp_app *app)
 {
+	acq_fini(app);
 	exc_fini(app);
+	dp_mtu_fini(app);
 	telemetry_fini();
 	ports_close(app);
 	workers_free(app);
@@ -375,6 +384,14 @@ main(int argc, char **argv)
 		    strerror(-rc));
 		goto out;
 	}
+	if (acq_init(app, err, sizeof(err)) != 0) {
+		fprintf(stderr, "dpsecd: %s\n", err);
+		goto out;
+	}
+	if (dp_mtu_init(app, err, sizeof(err)) != 0) {
+		fprintf(stderr, "dpsecd: %s\n", err);
+		goto out;
+	}
 	if (telemetry_init(app) != 0)
 		fprintf(stderr, "dpsecd: warning: telemetry commands not "
 		    "registered\n");
@@ -411,6 +428,8 @@ main(int argc, char **argv)
 	rte_eal_mp_wait_lcore();
 	exc_fini(app);
 	stats_print(app, stdout);
+	acq_print(app, stdout);
+	dp_mtu_print(app, stdout);
 	if (o.stats_json != NULL && (rc = stats_write_json(app, o.stats_json))
 	    != 0)
 		fprintf(stderr, "dpsecd: %s: %s\n", o.stats_json, strerror(-rc));

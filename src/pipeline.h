@@ -16,9 +16,8 @@
  * Default stages (names for pipeline_insert()):
  *	protected:   parse, local, ttl, route, xmit
  *	unprotected: parse, local, ttl, route, xmit
- * Issue 7 inserts "ipsec-out" before "route" on protected ports and
- * "ipsec-in" before "local" (plus an inbound policy check after "ttl")
- * on unprotected ports.
+ * The IPsec datapath (dp_ipsec.h) inserts "ipsec-out" before "route" on
+ * protected ports and "ipsec-in" before "local" on unprotected ports.
  */
 #ifndef DPSEC_PIPELINE_H
 #define DPSEC_PIPELINE_H

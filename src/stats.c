@@ -7,6 +7,7 @@
 
 #include <rte_ethdev.h>
 
+#include "acquire.h"
 #include "stats.h"
 
 static const char *const drop_names[] = {
@@ -129,7 +130,9 @@ stats_write_json(const struct dp_app *app, const char *path)
 		    app->worker[i] ? app->worker[i]->nrxq : 0,
 		    app->stats[i].bursts, app->stats[i].injected,
 		    app->stats[i].idle_sleeps);
-	fprintf(f, "\n  ]\n}\n");
+	fprintf(f, "\n  ]");
+	acq_write_json((struct dp_app *)app, f);
+	fprintf(f, "\n}\n");
 	if (fclose(f) != 0)
 		return -errno;
 	return 0;

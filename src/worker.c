@@ -13,6 +13,7 @@
 #include <rte_malloc.h>
 #include <rte_pause.h>
 
+#include "acquire.h"
 #include "txbuf.h"
 #include "worker.h"
 
@@ -133,7 +134,17 @@ worker_main(void *arg)
 	rte_rcu_qsbr_thread_register(app->qsbr, w->id);
 	rte_rcu_qsbr_thread_online(app->qsbr, w->id);
 	while (!__atomic_load_n(&app->stop, __ATOMIC_RELAXED)) {
+		/*
+		 * Packets the control thread hands back (a larval queue after
+		 * its SA was installed) leave before anything received after
+		 * them: snapshot the ordering state, then drain (acquire.h).
+		 */
+		acq_worker_snap(w);
+		w->releasing = true;
 		total = 0;
+		while ((n = (uint16_t)poll_injected(w)) > 0)
+			total += n;
+		w->releasing = false;
 		for (i = 0; i < w->nrxq; i++) {
 			const struct dp_rxq *rq = &w->rxq[i];
 			struct dp_port_stats *ps = &w->st->port[rq->port];
@@ -153,7 +164,6 @@ worker_main(void *arg)
 			pipeline_run(w, app_pipeline(app, app->port[rq->port].role),
 			    pkts, n);
 		}
-		total += poll_injected(w);
 		txbuf_flush_all(w);
 		rte_rcu_qsbr_quiescent(app->qsbr, w->id);
 		if (total == 0)

@@ -13,7 +13,8 @@
  * packets between iterations is not.  Decap uses fresh ESP packets made
  * by the outbound SA each round, so the replay window (64) runs for real.
  *
- * usage: bench_esp [iterations]   (EAL: --no-huge, crypto vdevs)
+ * usage: bench_esp [iterations [alg [engine]]]  (EAL: --no-huge, crypto vdevs)
+ * e.g. bench_esp 2000 aes-128-gcm cdev-aesni_mb
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -282,8 +283,14 @@ main(int argc, char **argv)
 	    "Mpps", "Gbps", "enc-cry", "dec-cry");
 	for (a = 0; a < sizeof(algs) / sizeof(algs[0]); a++)
 		for (e = XFORM_ENGINE_OPENSSL; e < XFORM_ENGINE_MAX; e++) {
-			struct esp_sa *so = mk_sa(&algs[a], ESP_DIR_OUT, e);
-			struct esp_sa *si = mk_sa(&algs[a], ESP_DIR_IN, e);
+			struct esp_sa *so, *si;
+
+			if ((argc > 2 && strcmp(argv[2], algs[a].name) != 0) ||
+			    (argc > 3 && strcmp(argv[3], xform_engine_name(
+			    (enum xform_engine)e)) != 0))
+				continue;
+			so = mk_sa(&algs[a], ESP_DIR_OUT, e);
+			si = mk_sa(&algs[a], ESP_DIR_IN, e);
 
 			if (so == NULL || si == NULL) {
 				esp_sa_destroy(so);

@@ -95,11 +95,13 @@ pfk_conv_sa_body(struct pfk_build *b, const struct sa *sa,
 		    (uint32_t)(cur.packets > UINT32_MAX ? UINT32_MAX :
 		    cur.packets), cur.bytes, cur.addtime, cur.usetime);
 	}
-	if ((kind == PFK_CONV_GET || kind == PFK_CONV_REPLY ||
-	    kind == PFK_CONV_EXPIRE_HARD) && lifetime_set(&sa->hard))
+	/* EXPIRE carries exactly one of HARD or SOFT, even all zero (the
+	 * limit was then the sequence space, not a lifetime). */
+	if (kind == PFK_CONV_EXPIRE_HARD || ((kind == PFK_CONV_GET ||
+	    kind == PFK_CONV_REPLY) && lifetime_set(&sa->hard)))
 		lifetime(b, SADB_EXT_LIFETIME_HARD, &sa->hard);
-	if ((kind == PFK_CONV_GET || kind == PFK_CONV_REPLY ||
-	    kind == PFK_CONV_EXPIRE_SOFT) && lifetime_set(&sa->soft))
+	if (kind == PFK_CONV_EXPIRE_SOFT || ((kind == PFK_CONV_GET ||
+	    kind == PFK_CONV_REPLY) && lifetime_set(&sa->soft)))
 		lifetime(b, SADB_EXT_LIFETIME_SOFT, &sa->soft);
 	pfk_build_address(b, SADB_EXT_ADDRESS_SRC,
 	    pfk_conv_sockaddr(&sa->src, 0, &ss), pfk_conv_plen(&sa->src),

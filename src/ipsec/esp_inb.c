@@ -37,25 +37,18 @@
 
 #include "esp_priv.h"
 
-static const uint8_t esp_pad_bytes[256] = {
-	1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
-	20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36,
-	37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53,
-	54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70,
-	71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87,
-	88, 89, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99, 100, 101, 102, 103,
-	104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115, 116, 117,
-	118, 119, 120, 121, 122, 123, 124, 125, 126, 127, 128, 129, 130, 131,
-	132, 133, 134, 135, 136, 137, 138, 139, 140, 141, 142, 143, 144, 145,
-	146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 156, 157, 158, 159,
-	160, 161, 162, 163, 164, 165, 166, 167, 168, 169, 170, 171, 172, 173,
-	174, 175, 176, 177, 178, 179, 180, 181, 182, 183, 184, 185, 186, 187,
-	188, 189, 190, 191, 192, 193, 194, 195, 196, 197, 198, 199, 200, 201,
-	202, 203, 204, 205, 206, 207, 208, 209, 210, 211, 212, 213, 214, 215,
-	216, 217, 218, 219, 220, 221, 222, 223, 224, 225, 226, 227, 228, 229,
-	230, 231, 232, 233, 234, 235, 236, 237, 238, 239, 240, 241, 242, 243,
-	244, 245, 246, 247, 248, 249, 250, 251, 252, 253, 254, 255, 0
-};
+
+/* RFC 4303 2.4: the padding bytes are 1, 2, 3, ... (usually 0-3 of them) */
+static inline int
+pad_ok(const uint8_t *p, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != (uint8_t)(i + 1))
+			return 0;
+	return 1;
+}
 
 struct inb_pkt {
 	uint64_t seq;
@@ -179,7 +172,7 @@ inb_prep(struct esp_sa *sa, struct rte_mbuf *m, struct inb_pkt *pk,
 		return ESP_DROP_REPLAY;
 
 	hi_be = rte_cpu_to_be_32((uint32_t)(pk->seq >> 32));
-	memcpy(op->iv, esp + ESP_HDR_LEN, sa->iv_len);
+	esp_iv_copy(op->iv, esp + ESP_HDR_LEN, sa->iv_len);
 	op->m = m;
 	op->status = 0;
 	op->esn_hi = (uint32_t)(pk->seq >> 32);
@@ -331,7 +324,7 @@ inb_burst(struct esp_sa *sa, unsigned worker, struct rte_mbuf *mb[],
 	xform_process_burst(sa->xs, worker, ops, nops);
 
 	/* Commit the authenticated ones, in arrival order. */
-	rte_spinlock_lock(&sa->replay_lock);
+	esp_lock(&sa->replay_lock);
 	for (i = 0; i < nops; i++) {
 		j = idx[i];
 		if (unlikely(ops[i].status != XFORM_ST_OK)) {
@@ -343,7 +336,7 @@ inb_burst(struct esp_sa *sa, unsigned worker, struct rte_mbuf *mb[],
 		if (unlikely(replay_commit(sa->win, pk[j].seq) != REPLAY_OK))
 			rc[j] = ESP_DROP_REPLAY;
 	}
-	rte_spinlock_unlock(&sa->replay_lock);
+	esp_unlock(&sa->replay_lock);
 
 	for (i = 0; i < nops; i++) {
 		const uint8_t *tp;
@@ -358,7 +351,7 @@ inb_burst(struct esp_sa *sa, unsigned worker, struct rte_mbuf *mb[],
 		padlen = tp[0];
 		nh = tp[1];
 		if (unlikely(padlen + ESP_TRAILER_LEN > pk[j].ct_len ||
-		    memcmp(tp - padlen, esp_pad_bytes, padlen) != 0)) {
+		    !pad_ok(tp - padlen, padlen))) {
 			rc[j] = ESP_DROP_PAD;
 			continue;
 		}

@@ -77,6 +77,35 @@ udp6_cksum(const struct rte_ipv6_hdr *ip6, const void *l4, uint32_t len)
 	return c == 0 ? 0xffff : c;
 }
 
+/* The header template in constant-size moves (one predictable branch per
+ * SA instead of a variable-length memcpy). */
+static inline void
+tmpl_copy(uint8_t *dst, const struct esp_sa *sa)
+{
+	switch (sa->tmpl_len) {
+	case 4:
+		memcpy(dst, sa->tmpl, 4);
+		break;
+	case 12:
+		memcpy(dst, sa->tmpl, 12);
+		break;
+	case 24:
+		memcpy(dst, sa->tmpl, 24);
+		break;
+	case 32:
+		memcpy(dst, sa->tmpl, 32);
+		break;
+	case 44:
+		memcpy(dst, sa->tmpl, 44);
+		break;
+	case 52:
+		memcpy(dst, sa->tmpl, 52);
+		break;
+	default:
+		memcpy(dst, sa->tmpl, sa->tmpl_len);
+	}
+}
+
 /* Validate the inner packet; returns its length or -reason. */
 static inline int
 parse_inner(struct rte_mbuf *m, uint8_t *nh, uint8_t *tos, uint16_t *hl,
@@ -166,13 +195,17 @@ outb_prep(struct esp_sa *sa, struct esp_worker *w, struct rte_mbuf *m,
 		return ESP_DROP_PROTO;
 
 	t = (uint8_t *)rte_pktmbuf_append(m, tail);
-	memcpy(t, esp_pad_bytes, padlen);
+	if (likely(rte_pktmbuf_tailroom(m) >= 16))
+		memcpy(t, esp_pad_bytes, 16);	/* constant size; the rest
+						 * is trailer, ICV or tailroom */
+	else
+		memcpy(t, esp_pad_bytes, padlen);
 	t[padlen] = padlen;
 	t[padlen + 1] = nh;
 	h = (uint8_t *)rte_pktmbuf_prepend(m, head);
 
 	if (!transport) {
-		memcpy(h, sa->tmpl, sa->tmpl_len);
+		tmpl_copy(h, sa);
 		pk->esp_off = sa->hdr_add;
 		if (!sa->outer_v6) {
 			struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)h;
@@ -188,13 +221,24 @@ outb_prep(struct esp_sa *sa, struct esp_worker *w, struct rte_mbuf *m,
 				    in)->fragment_offset) & IPV4_DF;
 			else
 				df = IPV4_DF;
-			ip->type_of_service = outer_tos(sa, tos);
-			ip->total_length = rte_cpu_to_be_16(m->pkt_len);
-			ip->packet_id = rte_cpu_to_be_16(w->ip_id);
+			uint8_t otos = outer_tos(sa, tos);
+			uint16_t len_be = rte_cpu_to_be_16(m->pkt_len);
+			uint16_t id_be = rte_cpu_to_be_16(w->ip_id);
+			uint16_t df_be = rte_cpu_to_be_16(df);
+			uint32_t sum;
+
+			ip->type_of_service = otos;
+			ip->total_length = len_be;
+			ip->packet_id = id_be;
 			w->ip_id = (uint16_t)(w->ip_id + sa->nb_workers);
-			ip->fragment_offset = rte_cpu_to_be_16(df);
-			ip->hdr_checksum = 0;
-			ip->hdr_checksum = rte_ipv4_cksum(ip);
+			ip->fragment_offset = df_be;
+			/* checksum from registers: template sum + the
+			 * fields just written (ToS is the odd byte of word 0) */
+			sum = sa->v4_sum + rte_cpu_to_be_16((uint16_t)otos) +
+			    len_be + id_be + df_be;
+			sum = (sum & 0xffff) + (sum >> 16);
+			sum = (sum & 0xffff) + (sum >> 16);
+			ip->hdr_checksum = (uint16_t)~sum;
 			m->l3_len = sizeof(*ip);
 		} else {
 			struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)h;
@@ -215,7 +259,7 @@ outb_prep(struct esp_sa *sa, struct esp_worker *w, struct rte_mbuf *m,
 	} else {
 		/* Move the IP header (and hop-by-hop) to the new front. */
 		memmove(h, h + head, hl);
-		memcpy(h + hl, sa->tmpl, sa->tmpl_len);
+		tmpl_copy(h + hl, sa);
 		pk->esp_off = hl + sa->hdr_add;
 		pk->ip_hl = hl;
 		h[nhoff] = sa->natt ? IPPROTO_UDP : IPPROTO_ESP;
@@ -255,7 +299,7 @@ outb_fill(struct esp_sa *sa, struct rte_mbuf *m, const struct outb_pkt *pk,
 
 	memcpy(esp + 4, &lo, 4);
 	if (unlikely(sa->iv_fixed))
-		memcpy(op->iv, sa->iv_fixed_val, sa->iv_len);
+		esp_iv_copy(op->iv, sa->iv_fixed_val, sa->iv_len);
 	else if (sa->iv_len == 16)
 		memcpy(op->iv, rnd_iv, 16);
 	else if (sa->iv_len == 8) {
@@ -263,7 +307,7 @@ outb_fill(struct esp_sa *sa, struct rte_mbuf *m, const struct outb_pkt *pk,
 
 		memcpy(op->iv, &be, 8);
 	}
-	memcpy(esp + ESP_HDR_LEN, op->iv, sa->iv_len);
+	esp_iv_copy(esp + ESP_HDR_LEN, op->iv, sa->iv_len);
 
 	op->m = m;
 	op->status = 0;

@@ -60,6 +60,9 @@ build_template(struct esp_sa *sa, const struct esp_sa_params *p)
 		ip->src_addr = p->tun_src.v4;
 		ip->dst_addr = p->tun_dst.v4;
 		off = sizeof(*ip);
+		/* the per-packet fields (ToS, length, id, DF) are added to
+		 * this sum in esp_outb.c: no reload of the fresh header */
+		sa->v4_sum = __rte_raw_cksum(ip, sizeof(*ip), 0);
 	} else if (p->mode == ESP_MODE_TUNNEL) {
 		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)t;
 
@@ -170,7 +173,7 @@ esp_sa_create(const struct esp_sa_params *p)
 	sa->infer_win = p->replay_win ? p->replay_win : ESP_INFER_WIN;
 	sa->seq = p->initial_seq;
 	sa->seq_limit = sa->esn ? UINT64_MAX : UINT32_MAX;
-	rte_spinlock_init(&sa->replay_lock);
+	sa->replay_lock = 0;
 	randombytes_buf(sa->iv_key, sizeof(sa->iv_key));
 	build_template(sa, p);
 
@@ -360,16 +363,6 @@ esp_count(struct esp_sa *sa, unsigned worker, const uint8_t rc[], uint16_t n)
 	for (i = 0; i < n; i++)
 		if (rc[i] != ESP_DROP_NONE)
 			esp_ctr_add(&w->drops[rc[i]], 1);
-}
-
-int
-esp_linearize(struct rte_mbuf *m)
-{
-	if (rte_pktmbuf_is_contiguous(m))
-		return 0;
-	/* rte_pktmbuf_linearize() copies into the first segment when its
-	 * tailroom allows and frees the rest; it allocates nothing. */
-	return rte_pktmbuf_linearize(m);
 }
 
 /*

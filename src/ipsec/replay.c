@@ -82,11 +82,12 @@ replay_commit(struct replay_win *win, uint64_t seq)
 	if (seq == 0)
 		return REPLAY_ZERO;
 	if (win->size == 0) {
-		if (seq > win->top)
+		if (seq > __atomic_load_n(&win->top, __ATOMIC_RELAXED))
 			__atomic_store_n(&win->top, seq, __ATOMIC_RELEASE);
 		return REPLAY_OK;
 	}
-	top = win->top;		/* we are the only writer */
+	/* committers are serialised by the caller; readers are not */
+	top = __atomic_load_n(&win->top, __ATOMIC_RELAXED);
 	idx = seq >> BLK_SHIFT;
 	bit = UINT64_C(1) << (seq & (BLK_BITS - 1));
 	if (seq > top) {

@@ -30,6 +30,7 @@ workers {workers}
 idle sleep 10 200
 arp-retry-ms 20
 arp-retries 2
+control-socket {d}/pfkey.sock
 port a device net_pcap0,rx_pcap={d}/in0.pcap,tx_pcap={d}/out0.pcap
 port a role protected address 10.0.1.1/24 address fd00:1::1/64
 port b device net_pcap1,rx_pcap={d}/in1.pcap,tx_pcap={d}/out1.pcap

@@ -517,6 +517,9 @@ def both_ways(alg, mode, af_outer, af_inner, esn=False, seq0=0, natt=None,
                 o = ip_of(enc)
                 tos = o.tos if o.version == 4 else o.tc
                 check(tos == 0xb8 | 2, label + ": outer DSCP/ECN %#x" % tos)
+            if enc[0] >> 4 == 4:
+                check(fix_lengths(enc) == enc, label + ": outer IPv4 "
+                      "length or header checksum wrong")
             try:
                 dec = scapy_decrypt(alg, mode, af_outer, enc, seq, esn, natt)
                 check(dec == orig, label + ": pkt %d decrypts to "

@@ -252,6 +252,131 @@ test_proto_and_hbh(void **state)
 	esp_sa_destroy(s4);
 }
 
+/*
+ * An authenticated ESP packet (tunnel, IPv4, AES-GCM, SPI 0x1000) whose
+ * trailer we choose: payload, pad bytes, pad length, next header, sealed
+ * with an outbound xform session so that only the trailer is wrong.
+ */
+static struct rte_mbuf *
+sealed(uint32_t seq, const uint8_t *payload, uint16_t plen,
+    const uint8_t *pad, uint16_t padn, uint8_t padlen, uint8_t nh)
+{
+	struct xform_session *xs = xform_session_create(20, K, 20, 0, NULL, 0,
+	    XFORM_DIR_OUT, 0, XFORM_ENGINE_OPENSSL);
+	uint8_t buf[2048];
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)buf;
+	struct xform_op op;
+	struct rte_mbuf *m;
+	uint32_t v;
+	uint16_t ct = (uint16_t)(plen + padn + 2), len;
+
+	assert_non_null(xs);
+	len = (uint16_t)(20 + 8 + 8 + ct + 16);
+	et_ipv4(buf, IPPROTO_ESP, zeros, (uint16_t)(len - 20), 0);
+	v = rte_cpu_to_be_32(0x1000);
+	memcpy(buf + 20, &v, 4);
+	v = rte_cpu_to_be_32(seq);
+	memcpy(buf + 24, &v, 4);
+	memset(buf + 28, 0x77, 8);		/* IV */
+	memcpy(buf + 36, payload, plen);
+	memcpy(buf + 36 + plen, pad, padn);
+	buf[36 + plen + padn] = padlen;
+	buf[36 + plen + padn + 1] = nh;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	m = et_mbuf(buf, len);
+	memset(&op, 0, sizeof(op));
+	op.m = m;
+	op.cipher_off = 36;
+	op.cipher_len = ct;
+	op.digest_off = (uint16_t)(36 + ct);
+	memset(op.iv, 0x77, 8);
+	memcpy(op.aad, buf + 20, 8);
+	assert_int_equal(xform_process_burst(xs, 0, &op, 1), 1);
+	xform_session_destroy(xs);
+	return m;
+}
+
+/* RFC 4303 2.4 padding and next header on inbound. */
+static void
+test_padding(void **state)
+{
+	struct esp_sa *si = mk(&algs[0], ESP_DIR_IN, ESP_MODE_TUNNEL,
+	    AF_INET, 0);
+	static uint8_t inner[64], pad255[255];
+	struct rte_mbuf *mb[7];
+	uint8_t reason[7];
+	uint16_t n = 0, k;
+	unsigned i;
+
+	for (i = 0; i < sizeof(pad255); i++)
+		pad255[i] = (uint8_t)(i + 1);
+	et_ipv4(inner, 17, zeros, 30, 0);	/* 50-byte inner packet */
+	/* 0: good, no pad bytes (50 + 2 is aligned) */
+	mb[n++] = sealed(1, inner, 50, pad255, 0, 0, IPPROTO_IPIP);
+	/* 1: pad bytes 1,2,3,5 (not monotonic) */
+	mb[n++] = sealed(2, inner, 50, (const uint8_t *)"\x01\x02\x03\x05",
+	    4, 4, IPPROTO_IPIP);
+	/* 2: pad length longer than the payload */
+	mb[n++] = sealed(3, inner, 50, pad255, 0, 200, IPPROTO_IPIP);
+	/* 3: 252 correct pad bytes (near the maximum of 255, aligned) */
+	mb[n++] = sealed(4, inner, 50, pad255, 252, 252, IPPROTO_IPIP);
+	/* 4: next header 59 (dummy packet) */
+	mb[n++] = sealed(5, inner, 50, pad255, 0, 0, IPPROTO_NONE);
+	/* 5: next header TCP in tunnel mode */
+	mb[n++] = sealed(6, inner, 50, pad255, 0, 0, IPPROTO_TCP);
+	/* 6: next header IPv6 over an IPv4 inner */
+	mb[n++] = sealed(7, inner, 50, pad255, 0, 0, IPPROTO_IPV6);
+	k = esp_inb_process(si, 0, mb, reason, n);
+	assert_int_equal(k, 2);
+	assert_int_equal(mb[0]->pkt_len, 50);
+	assert_memory_equal(rte_pktmbuf_mtod(mb[0], uint8_t *), inner, 50);
+	assert_int_equal(mb[1]->pkt_len, 50);
+	assert_int_equal(reason[2], ESP_DROP_PAD);
+	assert_int_equal(reason[3], ESP_DROP_PAD);
+	assert_int_equal(reason[4], ESP_DROP_PROTO);
+	assert_int_equal(reason[5], ESP_DROP_PROTO);
+	assert_int_equal(reason[6], ESP_DROP_PROTO);
+	rte_pktmbuf_free_bulk(mb, n);
+	esp_sa_destroy(si);
+}
+
+/* Transport mode keeps IPv4 options in clear and restores them. */
+static void
+test_ipv4_options(void **state)
+{
+	struct esp_sa *so = mk(&algs[5], ESP_DIR_OUT, ESP_MODE_TRANSPORT,
+	    AF_INET, 0);
+	struct esp_sa *si = mk(&algs[5], ESP_DIR_IN, ESP_MODE_TRANSPORT,
+	    AF_INET, 0);
+	uint8_t buf[256], reason[1];
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)buf;
+	struct rte_mbuf *m;
+	uint16_t len = 24 + 50;
+
+	memset(buf, 0x3c, sizeof(buf));
+	et_ipv4(buf, 17, zeros, 0, 0);
+	ip->version_ihl = 0x46;
+	memcpy(buf + 20, "\x94\x04\x00\x00", 4);	/* router alert */
+	ip->total_length = rte_cpu_to_be_16(len);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	m = et_mbuf(buf, len);
+	assert_int_equal(esp_outb_process(so, 0, &m, reason, 1), 1);
+	assert_int_equal(rte_pktmbuf_mtod(m, uint8_t *)[0], 0x46);
+	assert_int_equal(rte_pktmbuf_mtod(m, uint8_t *)[9], IPPROTO_ESP);
+	assert_int_equal(m->pkt_len, len + esp_sa_overhead(so, len, 24));
+	assert_int_equal(rte_ipv4_cksum(rte_pktmbuf_mtod(m,
+	    struct rte_ipv4_hdr *)), 0);	/* valid */
+	assert_int_equal(esp_inb_process(si, 0, &m, reason, 1), 1);
+	assert_int_equal(m->pkt_len, len);
+	assert_int_equal(m->l3_len, 24);
+	assert_memory_equal(rte_pktmbuf_mtod(m, uint8_t *), buf, len);
+	rte_pktmbuf_free(m);
+	esp_sa_destroy(so);
+	esp_sa_destroy(si);
+}
+
 /* SPI mismatch on inbound is NO_SA; esp_pkt_spi classifies. */
 static void
 test_spi(void **state)
@@ -365,6 +490,8 @@ main(void)
 		cmocka_unit_test(test_room),
 		cmocka_unit_test(test_multiseg),
 		cmocka_unit_test(test_proto_and_hbh),
+		cmocka_unit_test(test_ipv4_options),
+		cmocka_unit_test(test_padding),
 		cmocka_unit_test(test_spi),
 		cmocka_unit_test(test_seq_exhausted),
 	};

@@ -1,0 +1,710 @@
+/*
+ * IPsec control side of dpsecd: SAD, SPD and control socket wiring, the
+ * sadb/spd/ctrl hooks, acquire entries and their retransmission, the
+ * larval release path back to the workers (acquire.h).
+ */
+#include <errno.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/stat.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_malloc.h>
+#include <rte_ring.h>
+
+#include "acquire.h"
+#include "ctrl.h"
+#include "dp_ipsec.h"
+#include "pipeline.h"
+#include "sa_glue.h"
+#include "worker.h"
+#include "xform.h"
+
+/* One acquire this dpsecd started (retransmission state). */
+struct acq_rec {
+	struct sad_out_key key;
+	uint32_t	pol_id;
+	uint32_t	sent;		/* ACQUIREs sent */
+	uint64_t	next_ms;	/* next retransmission */
+};
+
+struct acq {
+	struct sa_glue	 glue;
+	struct acq_rec	*rec;
+	unsigned int	 nrec, caprec;
+	uint64_t	 last_tick_ms;
+	uint64_t	 last_spd_ms;
+	uint64_t	 acquires_sent;
+	uint64_t	 acquires_retx;
+	uint64_t	 acquire_fail;	/* sad_acquire errors */
+	bool		 xform;		/* xform_init() done */
+};
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void
+ctrl_count_drop(struct dp_app *app, uint8_t reason, uint32_t n)
+{
+	DP_CNT_ADD(app_ctrl_stats(app)->drops[reason], n);
+}
+
+/* Give a packet back to the worker that received it (control thread is
+ * the only producer of rel rings). */
+static void
+give_back(struct dp_app *app, struct rte_mbuf *m)
+{
+	struct dp_meta *md = dp_meta(m);
+	uint16_t wid = md->worker;
+
+	if (wid >= app->nworkers)
+		wid = 0;
+	md->stage = (uint8_t)app->pipe_start[app->port[md->in_port].role ==
+	    CFG_ROLE_UNPROTECTED ? 1 : 0];
+	if (worker_inject(app, wid, &m, 1) != 1) {
+		ctrl_count_drop(app, DP_DROP_RELEASE_RING_FULL, 1);
+		rte_pktmbuf_free(m);
+	}
+}
+
+/* sadb larval_release (through sa_glue): back to the workers, in order. */
+static void
+on_release(void *arg, struct sa *sa, struct rte_mbuf *m[], uint32_t n)
+{
+	struct dp_app *app = arg;
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		give_back(app, m[i]);
+}
+
+/* sa_install succeeded: the SA becomes MATURE now; hold direct sends. */
+static void
+on_installed(void *arg, struct sa *sa)
+{
+	struct dp_app *app = arg;
+	uint64_t g = __atomic_load_n(&app->hold_gen, __ATOMIC_RELAXED);
+
+	if ((g & 1) == 0)
+		__atomic_store_n(&app->hold_gen, g + 1, __ATOMIC_SEQ_CST);
+}
+
+static void
+hold_end(struct dp_app *app)
+{
+	uint64_t g = __atomic_load_n(&app->hold_gen, __ATOMIC_RELAXED);
+
+	if (g & 1)
+		__atomic_store_n(&app->hold_gen, g + 1, __ATOMIC_RELEASE);
+}
+
+static void
+on_sa_expire(struct sa *sa, enum sa_expire_kind kind, void *arg)
+{
+	struct sa_glue *g = arg;
+	struct dp_app *app = g->arg;
+
+	if (app->ctrl != NULL)
+		ctrl_send_expire(app->ctrl, sa, kind == SA_EXPIRE_HARD);
+}
+
+static void
+on_spd_expire(struct spd *spd, const struct spd_policy *p, int hard,
+    void *arg)
+{
+	struct dp_app *app = arg;
+
+	if (app->ctrl != NULL)
+		ctrl_send_spdexpire(app->ctrl, p, hard);
+}
+
+/* The acquire entry currently under a record's key, or NULL. */
+static struct sa *
+rec_entry(struct dp_app *app, const struct acq_rec *r)
+{
+	const struct sad_out_key *kp = &r->key;
+	struct sa *sa = NULL;
+
+	sad_lookup_out(app->sad, &kp, 1, &sa);
+	if (sa == NULL || sa->kind != SA_KIND_ACQUIRE ||
+	    sa_state(sa) != SA_LARVAL)
+		return NULL;
+	return sa;
+}
+
+static void
+rec_del(struct acq *a, unsigned int i)
+{
+	a->rec[i] = a->rec[--a->nrec];
+}
+
+/* ctrl: a key manager answered our ACQUIRE with an errno. */
+static void
+on_acquire_failed(uint32_t seq, int err, void *arg)
+{
+	struct dp_app *app = arg;
+	struct acq *a = app->acq;
+	unsigned int i;
+
+	for (i = 0; i < a->nrec; i++) {
+		struct sa *sa = rec_entry(app, &a->rec[i]);
+
+		if (sa != NULL && sa->seq == seq) {
+			sad_delete_sa(app->sad, sa);
+			rec_del(a, i);
+			return;
+		}
+	}
+}
+
+static void
+send_acquire(struct dp_app *app, struct acq_rec *r, struct sa *sa)
+{
+	const struct spd_policy *pol = spd_get_by_id(app->spd, r->pol_id);
+
+	r->sent++;
+	r->next_ms = now_ms() + app->cfg->ipsec.acquire_retry_ms;
+	if (app->ctrl != NULL)
+		ctrl_send_acquire(app->ctrl, sa, pol);
+}
+
+/* A new acquire entry: remember it and send the first ACQUIRE. */
+static void
+rec_add(struct dp_app *app, const struct sad_out_key *key, uint32_t pol_id,
+    struct sa *sa)
+{
+	struct acq *a = app->acq;
+	struct acq_rec *r;
+
+	if (a->nrec == a->caprec) {
+		unsigned int ncap = a->caprec ? a->caprec * 2 : 64;
+		void *p = realloc(a->rec, ncap * sizeof(*r));
+
+		if (p == NULL) {
+			/* No retransmission for this one; the first still goes. */
+			struct acq_rec tmp = { .key = *key, .pol_id = pol_id };
+
+			send_acquire(app, &tmp, sa);
+			a->acquires_sent++;
+			return;
+		}
+		a->rec = p;
+		a->caprec = ncap;
+	}
+	r = &a->rec[a->nrec++];
+	memset(r, 0, sizeof(*r));
+	r->key = *key;
+	r->pol_id = pol_id;
+	send_acquire(app, r, sa);
+	a->acquires_sent++;
+}
+
+/* One packet a worker could not send directly. */
+static void
+resolve_one(struct dp_app *app, struct rte_mbuf *m)
+{
+	const struct spd_policy *pol;
+	const struct sad_out_key *kp;
+	struct sad_out_key key;
+	struct spd_key k;
+	struct sa *sa = NULL, *use = NULL;
+	enum sa_drop dr = SA_DROP_NONE;
+	int rc;
+
+	/* The control thread is the SPD's writer: it may classify, as it
+	 * frees policies only in its own spd_reclaim()/spd_tick(). */
+	dp_spd_key(m, &k);
+	pol = spd_classify(app->spd, SPD_DIR_OUT, &k);
+	if (pol == NULL || pol->action != SPD_ACT_PROTECT || pol->ntmpl != 1) {
+		give_back(app, m);	/* policy changed: the stage decides */
+		return;
+	}
+	dp_out_key(&pol->tmpl[0], &k, &key);
+	kp = &key;
+	sad_lookup_out(app->sad, &kp, 1, &sa);
+	if (sa == NULL) {
+		rc = sad_acquire(app->sad, &key, pol->tmpl[0].mode, &sa);
+		if (rc == 0)
+			rec_add(app, &key, pol->id, sa);
+		else if (rc != -EEXIST) {
+			app->acq->acquire_fail++;
+			ctrl_count_drop(app, DP_DROP_ACQUIRE_FAILED, 1);
+			rte_pktmbuf_free(m);
+			return;
+		}
+	}
+	if (sa_state_usable(sa_state(sa))) {
+		give_back(app, m);
+		return;
+	}
+	switch (sa_larval_enqueue(sa, m, &use, &dr)) {
+	case SA_LQ_QUEUED:
+		break;
+	case SA_LQ_PROCESS:
+		give_back(app, m);
+		break;
+	default:
+		ctrl_count_drop(app, dr == SA_DROP_LQ_SA_FULL ?
+		    DP_DROP_LARVAL_SA_FULL : dr == SA_DROP_LQ_GLOBAL_FULL ?
+		    DP_DROP_LARVAL_FULL : DP_DROP_LARVAL_DEAD, 1);
+		rte_pktmbuf_free(m);
+		break;
+	}
+}
+
+unsigned int
+acq_poll(struct dp_app *app)
+{
+	struct rte_mbuf *m[DP_BURST];
+	unsigned int i, j, n, total = 0;
+
+	for (i = 0; i < app->nworkers; i++) {
+		struct worker *w = app->worker[i];
+		uint64_t done = __atomic_load_n(&w->acq_done, __ATOMIC_RELAXED);
+
+		while ((n = rte_ring_sc_dequeue_burst(w->acq_ring,
+		    (void **)m, DP_BURST, NULL)) > 0) {
+			for (j = 0; j < n; j++) {
+				resolve_one(app, m[j]);
+				/* After its fate is settled (rel ring push). */
+				__atomic_store_n(&w->acq_done, ++done,
+				    __ATOMIC_RELEASE);
+			}
+			total += n;
+		}
+	}
+	return total;
+}
+
+static void
+retransmit(struct dp_app *app, uint64_t ms)
+{
+	struct acq *a = app->acq;
+	unsigned int i = 0;
+
+	while (i < a->nrec) {
+		struct acq_rec *r = &a->rec[i];
+		struct sa *sa = rec_entry(app, r);
+
+		if (sa == NULL || spd_get_by_id(app->spd, r->pol_id) == NULL) {
+			rec_del(a, i);	/* resolved, expired or cancelled */
+			continue;
+		}
+		if (r->sent <= app->cfg->ipsec.acquire_retries &&
+		    ms >= r->next_ms) {
+			if (r->sent == app->cfg->ipsec.acquire_retries + 1) {
+				i++;
+				continue;
+			}
+			send_acquire(app, r, sa);
+			a->acquires_retx++;
+		}
+		i++;
+	}
+}
+
+unsigned int
+acq_ctrl_poll(struct dp_app *app)
+{
+	struct acq *a = app->acq;
+	unsigned int busy = 0;
+	uint64_t ms = now_ms();
+	int rc;
+
+	if (app->ctrl != NULL) {
+		rc = ctrl_poll(app->ctrl, 0);
+		if (rc > 0)
+			busy += (unsigned int)rc;
+	}
+	/* Everything installed in that poll has released its packets. */
+	hold_end(app);
+	if (spd_pending(app->spd) && ms != a->last_spd_ms) {
+		a->last_spd_ms = ms;
+		if (spd_tick(app->spd, now_ns()) > 0)
+			busy++;
+	}
+	if (ms - a->last_tick_ms >= 1000) {
+		a->last_tick_ms = ms;
+		sad_tick(app->sad, 0);
+		spd_tick(app->spd, now_ns());
+	}
+	if (a->nrec > 0)
+		retransmit(app, ms);
+	sad_reclaim(app->sad);
+	spd_reclaim(app->spd);
+	return busy;
+}
+
+void
+acq_worker_snap(struct worker *w)
+{
+	w->gen_snap = __atomic_load_n(&w->app->hold_gen, __ATOMIC_ACQUIRE);
+	w->done_snap = __atomic_load_n(&w->acq_done, __ATOMIC_ACQUIRE);
+}
+
+int
+dp_ipsec_pipelines(struct dp_app *app)
+{
+	static const struct dp_stage out = { DP_STAGE_IPSEC_OUT,
+	    stage_ipsec_out };
+	static const struct dp_stage in = { DP_STAGE_IPSEC_IN, stage_ipsec_in };
+	int rc;
+
+	rc = pipeline_insert(&app->pipe[0], "route", &out);
+	if (rc == 0)
+		rc = pipeline_insert(&app->pipe[1], "local", &in);
+	if (rc != 0)
+		return rc;
+	app->pipe_start[0] = (unsigned int)pipeline_find(&app->pipe[0],
+	    DP_STAGE_IPSEC_OUT);
+	app->pipe_start[1] = (unsigned int)pipeline_find(&app->pipe[1],
+	    DP_STAGE_IPSEC_IN);
+	return 0;
+}
+
+static int
+socket_owner(const char *spec, uid_t *uid, gid_t *gid)
+{
+	char buf[CFG_NAME_LEN], *colon;
+	struct passwd *pw;
+	struct group *gr;
+
+	snprintf(buf, sizeof(buf), "%s", spec);
+	colon = strchr(buf, ':');
+	if (colon != NULL)
+		*colon++ = '\0';
+	if (buf[0] != '\0') {
+		pw = getpwnam(buf);
+		if (pw == NULL)
+			return -ENOENT;
+		*uid = pw->pw_uid;
+		*gid = pw->pw_gid;
+	}
+	if (colon != NULL && *colon != '\0') {
+		gr = getgrnam(colon);
+		if (gr == NULL)
+			return -ENOENT;
+		*gid = gr->gr_gid;
+	}
+	return 0;
+}
+
+static int
+make_rings(struct dp_app *app)
+{
+	char name[RTE_RING_NAMESIZE];
+	unsigned int i;
+
+	for (i = 0; i < app->nworkers; i++) {
+		struct worker *w = app->worker[i];
+
+		snprintf(name, sizeof(name), "dp_acq%u", i);
+		w->acq_ring = rte_ring_create(name, app->cfg->ipsec.ring,
+		    SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ |
+		    RING_F_EXACT_SZ);
+		if (w->acq_ring == NULL)
+			return -rte_errno;
+	}
+	return 0;
+}
+
+static int
+load_setkey(struct dp_app *app, char *err, size_t errlen)
+{
+	const struct dpsec_config *cfg = app->cfg;
+	char path[2 * CFG_PATH_LEN], dir[CFG_PATH_LEN];
+	int rc;
+
+	if (cfg->ipsec.setkey[0] == '/')
+		snprintf(path, sizeof(path), "%s", cfg->ipsec.setkey);
+	else {
+		/* Relative to the config file. */
+		snprintf(dir, sizeof(dir), "%s", cfg->file);
+		snprintf(path, sizeof(path), "%s/%s", dirname(dir),
+		    cfg->ipsec.setkey);
+	}
+	rc = ctrl_load_setkey(app->ctrl, path, err, errlen);
+	hold_end(app);
+	if (rc != 0)
+		return rc;
+	return spd_commit(app->spd);
+}
+
+int
+acq_init(struct dp_app *app, char *err, size_t errlen)
+{
+	const struct dpsec_config *cfg = app->cfg;
+	struct sad_params sp;
+	struct spd_params pp;
+	struct ctrl_params cp;
+	struct ctrl_hooks ch;
+	struct xform_config xc;
+	char dir[CFG_PATH_LEN];
+	struct acq *a;
+	int rc;
+
+	a = calloc(1, sizeof(*a));
+	if (a == NULL)
+		return -ENOMEM;
+	app->acq = a;
+	a->glue.nb_workers = app->nworkers;
+	a->glue.socket_id = SOCKET_ID_ANY;
+	a->glue.release = on_release;
+	a->glue.installed = on_installed;
+	a->glue.arg = app;
+
+	memset(&xc, 0, sizeof(xc));
+	xc.n_workers = app->nworkers;
+	xc.use_cryptodev = true;	/* vdevs given to EAL, PCI devices */
+	xc.socket_id = SOCKET_ID_ANY;
+	if ((rc = xform_init(&xc)) != 0) {
+		snprintf(err, errlen, "crypto engines: %s", strerror(-rc));
+		return rc;
+	}
+	a->xform = true;
+
+	memset(&sp, 0, sizeof(sp));
+	sp.qsbr = app->qsbr;
+	sp.max_sa = cfg->ipsec.max_sa;
+	sp.socket_id = SOCKET_ID_ANY;
+	sp.larval_timeout = cfg->ipsec.larval_timeout;
+	sp.acquire_timeout = cfg->ipsec.acquire_timeout;
+	sp.lq_per_sa = cfg->ipsec.larval_queue;
+	sp.lq_total = cfg->ipsec.larval_queue_total;
+	sa_glue_hooks(&a->glue, &sp.hooks);
+	sp.hooks.expire = on_sa_expire;
+	app->sad = sad_create(&sp);
+	if (app->sad == NULL) {
+		snprintf(err, errlen, "cannot create the SAD: %s",
+		    rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	memset(&pp, 0, sizeof(pp));
+	pp.name = "dpsecd";
+	pp.socket_id = SOCKET_ID_ANY;
+	pp.qsbr = app->qsbr;
+	pp.expire = on_spd_expire;
+	pp.expire_arg = app;
+	app->spd = spd_create(&pp);
+	if (app->spd == NULL) {
+		snprintf(err, errlen, "cannot create the SPD: %s",
+		    rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	memset(&cp, 0, sizeof(cp));
+	cp.path = cfg->ctrl.socket_path;
+	cp.mode = cfg->ctrl.socket_mode;
+	if (cfg->ctrl.socket_owner[0] != '\0' &&
+	    socket_owner(cfg->ctrl.socket_owner, &cp.owner, &cp.group) != 0) {
+		snprintf(err, errlen, "control-socket: unknown owner '%s'",
+		    cfg->ctrl.socket_owner);
+		return -EINVAL;
+	}
+	/* /run/dpsec may not exist yet (tmpfs): make the parent. */
+	snprintf(dir, sizeof(dir), "%s", cp.path);
+	if (mkdir(dirname(dir), 0755) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "control socket %s: %s", cp.path,
+		    strerror(errno));
+		return -errno;
+	}
+	memset(&ch, 0, sizeof(ch));
+	ch.acquire_failed = on_acquire_failed;
+	ch.arg = app;
+	app->ctrl = ctrl_create(&cp, app->sad, app->spd, &ch);
+	if (app->ctrl == NULL) {
+		rc = -errno;
+		snprintf(err, errlen, "control socket %s: %s", cp.path,
+		    strerror(errno));
+		return rc;
+	}
+	if ((rc = make_rings(app)) != 0) {
+		snprintf(err, errlen, "cannot create IPsec rings: %s",
+		    strerror(-rc));
+		return rc;
+	}
+	if ((rc = dp_ipsec_pipelines(app)) != 0) {
+		snprintf(err, errlen, "cannot insert IPsec stages: %s",
+		    strerror(-rc));
+		return rc;
+	}
+	if (cfg->ipsec.setkey[0] != '\0' &&
+	    (rc = load_setkey(app, err, errlen)) != 0)
+		return rc;
+	return 0;
+}
+
+/* Per-SA counters of one SA (control thread). */
+static void
+sa_line(struct sa *sa, FILE *f, bool json, bool first)
+{
+	struct esp_sa_stats so, si;
+	struct sa_rt *rt = sa->rt;
+	char buf[96];
+	unsigned int r;
+	uint64_t dout = 0, din = 0;
+
+	memset(&so, 0, sizeof(so));
+	memset(&si, 0, sizeof(si));
+	if (rt != NULL) {
+		esp_sa_stats(rt->out, &so);
+		esp_sa_stats(rt->in, &si);
+	}
+	for (r = 1; r < ESP_DROP_MAX; r++) {
+		dout += so.drops[r];
+		din += si.drops[r];
+	}
+	sa_fmt(sa, buf, sizeof(buf));
+	if (!json) {
+		fprintf(f, "  sa %-36s %-7s %s out %" PRIu64 " pkts %" PRIu64
+		    " bytes seq %" PRIu64 " drops %" PRIu64 " | in %" PRIu64
+		    " pkts %" PRIu64 " bytes drops %" PRIu64 "\n", buf,
+		    sa_state_name(sa_state(sa)),
+		    sa->kind == SA_KIND_ACQUIRE ? "(acquire)" : "",
+		    so.packets, so.bytes, rt ? esp_sa_seq(rt->out) : 0, dout,
+		    si.packets, si.bytes, din);
+		for (r = 1; r < ESP_DROP_MAX; r++)
+			if (so.drops[r] + si.drops[r] != 0)
+				fprintf(f, "      %-16s out %" PRIu64 " in %" PRIu64
+				    "\n", esp_drop_name(r), so.drops[r],
+				    si.drops[r]);
+		return;
+	}
+	fprintf(f, "%s\n    {\"spi\": %u, \"sa\": \"%s\", \"state\": \"%s\", "
+	    "\"kind\": %u, \"out_packets\": %" PRIu64 ", \"out_bytes\": %"
+	    PRIu64 ", \"out_seq\": %" PRIu64 ", \"in_packets\": %" PRIu64
+	    ", \"in_bytes\": %" PRIu64 ", \"drops\": {", first ? "" : ",",
+	    sa->spi, buf, sa_state_name(sa_state(sa)), sa->kind, so.packets,
+	    so.bytes, rt ? esp_sa_seq(rt->out) : 0, si.packets, si.bytes);
+	for (r = 1; r < ESP_DROP_MAX; r++)
+		fprintf(f, "%s\"%s\": %" PRIu64, r > 1 ? ", " : "",
+		    esp_drop_name(r), so.drops[r] + si.drops[r]);
+	fprintf(f, "}}");
+}
+
+static void
+each_sa(struct dp_app *app, FILE *f, bool json)
+{
+	struct sad_dump *d;
+	struct sa *sa;
+	bool first = true;
+
+	if (app->sad == NULL)
+		return;
+	d = sad_dump_start(app->sad, 0);
+	if (d == NULL)
+		return;
+	while ((sa = sad_dump_next(d)) != NULL) {
+		sa_line(sa, f, json, first);
+		first = false;
+	}
+	sad_dump_end(d);
+}
+
+void
+acq_print(struct dp_app *app, FILE *f)
+{
+	struct sad_stats st;
+	unsigned int r;
+
+	if (app->sad == NULL)
+		return;
+	sad_stats(app->sad, &st);
+	fprintf(f, "IPsec: %u SAs, %u policies; acquires sent %" PRIu64
+	    " (+%" PRIu64 " retransmitted); larval queue: %" PRIu64
+	    " queued, %" PRIu64 " released\n", st.n_sa, spd_count(app->spd),
+	    app->acq->acquires_sent, app->acq->acquires_retx, st.lq_queued,
+	    st.lq_released);
+	for (r = 1; r < SA_DROP_MAX; r++)
+		if (st.drops[r] != 0)
+			fprintf(f, "    %-28s %" PRIu64 "\n", sa_drop_name(r),
+			    st.drops[r]);
+	each_sa(app, f, false);
+}
+
+void
+acq_write_json(struct dp_app *app, FILE *f)
+{
+	struct sad_stats st;
+	unsigned int r;
+
+	if (app->sad == NULL)
+		return;
+	sad_stats(app->sad, &st);
+	fprintf(f, ",\n  \"sad\": {\"sas\": %u, \"policies\": %u, "
+	    "\"acquires_sent\": %" PRIu64 ", \"acquires_retransmitted\": %"
+	    PRIu64 ", \"lq_queued\": %" PRIu64 ", \"lq_released\": %" PRIu64
+	    ", \"larval_expired\": %" PRIu64 ", \"acquire_expired\": %" PRIu64,
+	    st.n_sa, spd_count(app->spd), app->acq->acquires_sent,
+	    app->acq->acquires_retx, st.lq_queued, st.lq_released,
+	    st.larval_expired, st.acquire_expired);
+	for (r = 1; r < SA_DROP_MAX; r++)
+		fprintf(f, ", \"drop_%s\": %" PRIu64, sa_drop_name(r),
+		    st.drops[r]);
+	fprintf(f, "},\n  \"sa\": [");
+	each_sa(app, f, true);
+	fprintf(f, "\n  ]");
+}
+
+void
+acq_fini(struct dp_app *app)
+{
+	struct rte_mbuf *m;
+	unsigned int i;
+
+	if (app->ctrl != NULL) {
+		ctrl_destroy(app->ctrl);
+		app->ctrl = NULL;
+	}
+	for (i = 0; i < app->nworkers; i++) {
+		struct worker *w = app->worker[i];
+
+		if (w == NULL)
+			continue;
+		if (w->acq_ring != NULL) {
+			while (rte_ring_dequeue(w->acq_ring, (void **)&m) == 0)
+				rte_pktmbuf_free(m);
+			rte_ring_free(w->acq_ring);
+			w->acq_ring = NULL;
+		}
+	}
+	if (app->sad != NULL) {
+		/* Released packets of the last promotions go nowhere now. */
+		app->acq->glue.release = NULL;
+		sad_destroy(app->sad);
+		app->sad = NULL;
+	}
+	if (app->spd != NULL) {
+		spd_free(app->spd);
+		app->spd = NULL;
+	}
+	if (app->acq != NULL) {
+		if (app->acq->xform)
+			xform_fini();
+		free(app->acq->rec);
+		free(app->acq);
+		app->acq = NULL;
+	}
+}

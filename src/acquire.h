@@ -1,0 +1,81 @@
+/*
+ * dpsecd's IPsec control side: SAD/SPD/ctrl creation, the sadb and spd
+ * hooks, and SA resolution for packets without a usable SA (DESIGN.md
+ * lessons 4 and 5, docs/datapath.md).
+ *
+ * Workers never write the SAD and never call ctrl.  A PROTECT packet
+ * whose SA is missing or LARVAL goes to the control thread on the
+ * worker's acq_ring; the control thread creates the acquire entry
+ * (sad_acquire), sends one SADB_ACQUIRE (retransmitted every
+ * acquire-retry-ms, acquire-retries times), and queues the packet on the
+ * entry (sa_larval_enqueue).  When a key manager installs the SA, sadb's
+ * larval_release hook gives the queued packets back in order; they go to
+ * the receiving worker's injection ring (worker_inject()), which the
+ * worker drains before its next rx burst, from the IPsec stage on.
+ *
+ * Ordering: a worker sends a PROTECT packet directly only if (a) none of
+ * its packets is still on acq_ring unhandled (acq_done snapshot taken
+ * before draining the injection ring), and (b) no SA was installed since that
+ * snapshot (app->hold_gen is odd from the install hook until the
+ * control thread finished the ctrl_poll() that installed it, by which
+ * time the released packets are on the injection ring).  Otherwise it goes through
+ * the control thread too, behind the earlier packets.
+ */
+#ifndef DPSEC_ACQUIRE_H
+#define DPSEC_ACQUIRE_H
+
+#include <stdint.h>
+
+#include "app.h"
+
+/**
+ * Create the SAD, SPD and control socket from the config, the per-worker
+ * rings, insert the IPsec stages, and load the setkey file if one is
+ * configured.  Workers must exist (workers_create()).
+ * @param err receives the problem on failure
+ * @return 0 or -errno.
+ * Thread: control thread, before workers start.
+ */
+int acq_init(struct dp_app *app, char *err, size_t errlen);
+
+/**
+ * One pass: drain the workers' acq_rings (acquire, queue, or give back).
+ * @return packets handled.
+ * Thread: control thread.
+ */
+unsigned int acq_poll(struct dp_app *app);
+
+/**
+ * Serve the control socket, end the install hold, run timers (sad_tick,
+ * spd_tick, retransmissions) when due and reclaim memory.
+ * @return events handled (0: idle).
+ * Thread: control thread.
+ */
+unsigned int acq_ctrl_poll(struct dp_app *app);
+
+/**
+ * Worker side, before draining the injection ring and before the rx
+ * burst: snapshot the ordering state (acq_done, hold_gen).
+ * Thread: owner worker.
+ */
+void acq_worker_snap(struct worker *w);
+
+/**
+ * Print per-SA counters and the SAD's queue counters.
+ * Thread: control thread.
+ */
+void acq_print(struct dp_app *app, FILE *f);
+
+/**
+ * Append the "sa" and "sad" members to an open JSON object (stats file).
+ * Thread: control thread.
+ */
+void acq_write_json(struct dp_app *app, FILE *f);
+
+/**
+ * Workers stopped: free queued packets, the socket, SAD, SPD, rings.
+ * Idempotent.  Thread: control thread.
+ */
+void acq_fini(struct dp_app *app);
+
+#endif /* DPSEC_ACQUIRE_H */

@@ -1,0 +1,161 @@
+/*
+ * Stage "ipsec-out" (protected ports, before "route"): outbound SPD,
+ * SA resolution, ESP per SA group.  See dp_ipsec.h and docs/datapath.md.
+ */
+#include <rte_ip.h>
+#include <rte_ring.h>
+
+#include "acquire.h"
+#include "dp_ipsec.h"
+#include "mtu.h"
+#include "pipeline.h"
+#include "sa_glue.h"
+
+static const uint8_t esp_to_dp[ESP_DROP_MAX] = {
+	[ESP_DROP_NONE] = DP_DROP_ESP_OTHER,
+	[ESP_DROP_REPLAY] = DP_DROP_ESP_REPLAY,
+	[ESP_DROP_AUTH] = DP_DROP_ESP_AUTH,
+	[ESP_DROP_PAD] = DP_DROP_ESP_PAD,
+	[ESP_DROP_TRUNC] = DP_DROP_ESP_TRUNC,
+	[ESP_DROP_NO_SA] = DP_DROP_ESP_NO_SA,
+	[ESP_DROP_POLICY] = DP_DROP_ESP_POLICY,
+	[ESP_DROP_HEADROOM] = DP_DROP_ESP_HEADROOM,
+	[ESP_DROP_TAILROOM] = DP_DROP_ESP_TAILROOM,
+	[ESP_DROP_MULTISEG] = DP_DROP_ESP_MULTISEG,
+	[ESP_DROP_SEQ_OVERFLOW] = DP_DROP_ESP_SEQ_OVERFLOW,
+	[ESP_DROP_PROTO] = DP_DROP_ESP_PROTO,
+	[ESP_DROP_NOT_ESP] = DP_DROP_ESP_PROTO,
+	[ESP_DROP_ECN] = DP_DROP_ESP_ECN,
+	[ESP_DROP_CRYPTO] = DP_DROP_ESP_CRYPTO,
+};
+
+uint8_t
+dp_ipsec_esp_drop(unsigned int r)
+{
+	return r < ESP_DROP_MAX ? esp_to_dp[r] : DP_DROP_ESP_OTHER;
+}
+
+/* Hand a packet to the control thread (no usable SA, or ordering). */
+static inline uint8_t
+to_control(struct worker *w, struct rte_mbuf *m)
+{
+	dp_meta(m)->worker = (uint16_t)w->id;
+	if (rte_ring_sp_enqueue(w->acq_ring, m) != 0)
+		return DP_DROP_ACQUIRE_RING_FULL;
+	w->acq_out++;
+	return DP_DROP_NONE;
+}
+
+/* Set the metadata of an ESP packet for the route stage. */
+static inline void
+esp_meta(struct rte_mbuf *m)
+{
+	struct dp_meta *md = dp_meta(m);
+
+	md->family = (rte_pktmbuf_mtod(m, const uint8_t *)[0] >> 4) == 6 ?
+	    6 : 4;
+	m->packet_type = md->family == 4 ? RTE_PTYPE_L3_IPV4 :
+	    RTE_PTYPE_L3_IPV6;
+}
+
+uint16_t
+stage_ipsec_out(struct worker *w, struct rte_mbuf *pkts[], uint8_t reason[],
+    uint16_t n)
+{
+	struct dp_app *app = w->app;
+	struct spd_key keys[DP_BURST] = { 0 };
+	const struct spd_policy *pol[DP_BURST];
+	struct sad_out_key okey[DP_BURST];
+	const struct sad_out_key *okp[DP_BURST];
+	struct sa *sa[DP_BURST], *grp_sa[DP_BURST];
+	struct rte_mbuf *grp[DP_BURST], *pass[DP_BURST], *fail[DP_BURST];
+	uint8_t grp_r[DP_BURST], fail_r[DP_BURST];
+	uint16_t idx[DP_BURST];
+	uint16_t i, j, no = 0, np = 0, nf = 0, ngs = 0;
+	enum spd_action def;
+
+	for (i = 0; i < n; i++)
+		dp_spd_key(pkts[i], &keys[i]);
+	spd_classify_bulk(app->spd, SPD_DIR_OUT, keys, n, pol);
+	def = spd_default_action(app->spd, SPD_DIR_OUT);
+	for (i = 0; i < n; i++) {
+		enum spd_action act = pol[i] != NULL ? pol[i]->action : def;
+
+		if (act == SPD_ACT_BYPASS) {
+			pass[np++] = pkts[i];
+		} else if (act != SPD_ACT_PROTECT || pol[i] == NULL) {
+			fail[nf] = pkts[i];
+			fail_r[nf++] = DP_DROP_SPD_DISCARD;
+		} else if (pol[i]->ntmpl != 1) {
+			fail[nf] = pkts[i];
+			fail_r[nf++] = DP_DROP_SPD_BUNDLE;
+		} else {
+			dp_out_key(&pol[i]->tmpl[0], &keys[i], &okey[no]);
+			okp[no] = &okey[no];
+			idx[no++] = i;
+		}
+	}
+	if (no > 0)
+		sad_lookup_out(app->sad, okp, no, sa);
+	/* Distinct usable SAs of the burst, in order of first appearance. */
+	for (j = 0; j < no; j++) {
+		struct rte_mbuf *m = pkts[idx[j]];
+		uint8_t r;
+
+		if (sa[j] == NULL || !sa_state_usable(sa_state(sa[j])) ||
+		    sa[j]->rt == NULL || !dp_ipsec_direct(w)) {
+			/* DP_DROP_NONE: the control thread owns it now. */
+			r = to_control(w, m);
+			fail[nf] = m;
+			fail_r[nf++] = r;
+			sa[j] = NULL;
+			continue;
+		}
+		for (i = 0; i < ngs; i++)
+			if (grp_sa[i] == sa[j])
+				break;
+		if (i == ngs)
+			grp_sa[ngs++] = sa[j];
+	}
+	/* One engine call per SA, packets in burst order. */
+	for (i = 0; i < ngs; i++) {
+		struct sa_rt *rt = sa_glue_rt(grp_sa[i]);
+		uint16_t ng = 0, k;
+		uint64_t bytes = 0;
+
+		for (j = 0; j < no; j++)
+			if (sa[j] == grp_sa[i]) {
+				grp[ng] = pkts[idx[j]];
+				bytes += grp[ng]->pkt_len;
+				ng++;
+			}
+		/* Size before encryption (issue 8, docs/mtu.md). */
+		ng = dp_mtu_out(w, grp_sa[i], rt->out, grp, ng);
+		if (ng == 0)
+			continue;
+		bytes = 0;
+		for (j = 0; j < ng; j++)
+			bytes += grp[j]->pkt_len;
+		k = esp_outb_process(rt->out, w->id, grp, grp_r, ng);
+		if (k > 0)
+			sa_account(grp_sa[i], k, bytes);
+		for (j = 0; j < k; j++) {
+			esp_meta(grp[j]);
+			pass[np++] = grp[j];
+		}
+		for (j = k; j < ng; j++) {
+			fail[nf] = grp[j];
+			fail_r[nf++] = dp_ipsec_esp_drop(grp_r[j]);
+		}
+	}
+	for (i = 0; i < np; i++)
+		pkts[i] = pass[i];
+	for (i = 0; i < nf; i++) {
+		pkts[np + i] = fail[i];
+		reason[np + i] = fail_r[i];
+	}
+	/* Packets dp_mtu_out() sent or dropped itself: taken over. */
+	for (i = np + nf; i < n; i++)
+		reason[i] = DP_DROP_NONE;
+	return np;
+}
