@@ -72,6 +72,15 @@ void acq_print(struct dp_app *app, FILE *f);
  */
 void acq_write_json(struct dp_app *app, FILE *f);
 
+struct rte_tel_data;
+
+/**
+ * Fill a telemetry reply with the per-SA counters (/dpsec/sa), as of the
+ * control thread's last refresh (every second).
+ * Thread: DPDK's telemetry thread (under telemetry.c's lock).
+ */
+int acq_telemetry_sa(struct dp_app *app, struct rte_tel_data *d);
+
 /**
  * Workers stopped: free queued packets, the socket, SAD, SPD, rings.
  * Idempotent.  Thread: control thread.
