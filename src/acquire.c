@@ -470,6 +470,32 @@ acq_worker_snap(struct worker *w)
 	w->done_snap = __atomic_load_n(&w->acq_done, __ATOMIC_ACQUIRE);
 }
 
+unsigned int
+acq_worker_flush(struct worker *w)
+{
+	struct dp_app *app = w->app;
+	struct rte_mbuf *m[DP_BURST];
+	unsigned int total = 0;
+	uint16_t n;
+
+	if (w->bl_n == 0 || !dp_ipsec_direct(w))
+		return 0;
+	/* Everything before these packets has left: they go now, in order
+	 * (the stage sends them directly while w->releasing). */
+	w->releasing = true;
+	while (w->bl_n > 0) {
+		for (n = 0; n < DP_BURST && w->bl_n > 0; n++) {
+			m[n] = w->bl[w->bl_head];
+			w->bl_head = (uint16_t)((w->bl_head + 1) % DP_BACKLOG);
+			w->bl_n--;
+		}
+		pipeline_run_from(w, &app->pipe[0], app->pipe_start[0], m, n);
+		total += n;
+	}
+	w->releasing = false;
+	return total;
+}
+
 int
 dp_ipsec_pipelines(struct dp_app *app)
 {
@@ -790,6 +816,11 @@ acq_fini(struct dp_app *app)
 
 		if (w == NULL)
 			continue;
+		while (w->bl_n > 0) {
+			rte_pktmbuf_free(w->bl[w->bl_head]);
+			w->bl_head = (uint16_t)((w->bl_head + 1) % DP_BACKLOG);
+			w->bl_n--;
+		}
 		if (w->acq_ring != NULL) {
 			while (rte_ring_dequeue(w->acq_ring, (void **)&m) == 0)
 				rte_pktmbuf_free(m);

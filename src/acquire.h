@@ -61,6 +61,16 @@ unsigned int acq_ctrl_poll(struct dp_app *app);
 void acq_worker_snap(struct worker *w);
 
 /**
+ * Worker side, after draining the injection ring: if no earlier packet
+ * is with the control thread any more, send the packets that waited in
+ * the worker's ordering backlog (a usable SA, but the flow's earlier
+ * packets were not out yet).
+ * @return packets handled.
+ * Thread: owner worker.
+ */
+unsigned int acq_worker_flush(struct worker *w);
+
+/**
  * Print per-SA counters and the SAD's queue counters.
  * Thread: control thread.
  */

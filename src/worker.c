@@ -145,6 +145,7 @@ worker_main(void *arg)
 		while ((n = (uint16_t)poll_injected(w)) > 0)
 			total += n;
 		w->releasing = false;
+		total += acq_worker_flush(w);
 		for (i = 0; i < w->nrxq; i++) {
 			const struct dp_rxq *rq = &w->rxq[i];
 			struct dp_port_stats *ps = &w->st->port[rq->port];
