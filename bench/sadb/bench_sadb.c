@@ -11,6 +11,7 @@
  * Usage: bench_sadb [max_n] (default 1000000). Not a test: prints figures.
  */
 #include <errno.h>
+#include <limits.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -277,7 +278,7 @@ main(int argc, char **argv)
 {
 	char prefix[64];
 	char *eal[] = { argv[0], "--no-huge", "--no-pci", "-m", "1536",
-	    "--no-shconf", "--file-prefix", prefix, "-l", "0",
+	    "--no-shconf", "--no-telemetry", "--file-prefix", prefix, "-l", "0",
 	    "--log-level", "lib.eal:error" };
 	uint32_t max = argc > 1 ? (uint32_t)atoi(argv[1]) : 1000000;
 	uint32_t sizes[] = { 1000, 100000, 1000000 };
@@ -296,6 +297,14 @@ main(int argc, char **argv)
 		if (sizes[i] <= max)
 			run(sizes[i]);
 	rte_free(qsbr);
-	rte_eal_cleanup();
+	{
+		/* --no-shconf still makes an (empty) runtime directory. */
+		char rundir[PATH_MAX];
+
+		snprintf(rundir, sizeof(rundir), "%s",
+		    rte_eal_get_runtime_dir());
+		rte_eal_cleanup();
+		rmdir(rundir);
+	}
 	return 0;
 }

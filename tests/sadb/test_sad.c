@@ -8,6 +8,7 @@
  * exhaustion, key wiping, snapshot dumps and burst lookups.
  */
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -994,7 +995,7 @@ main(int argc, char **argv)
 	/* --in-memory is refused with --no-huge by DPDK 22.11 (it implies
 	 * legacy memory): a per-process prefix and no shared config. */
 	char *eal[] = { argv[0], "--no-huge", "--no-pci", "-m", "256",
-	    "--no-shconf", "--file-prefix", prefix, "-l", "0",
+	    "--no-shconf", "--no-telemetry", "--file-prefix", prefix, "-l", "0",
 	    "--log-level", "lib.eal:error" };
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_getspi_range_and_exhaustion, setup),
@@ -1033,6 +1034,14 @@ main(int argc, char **argv)
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
 	rte_mempool_free(pool);
 	rte_free(qsbr);
-	rte_eal_cleanup();
+	{
+		/* --no-shconf still makes an (empty) runtime directory. */
+		char rundir[PATH_MAX];
+
+		snprintf(rundir, sizeof(rundir), "%s",
+		    rte_eal_get_runtime_dir());
+		rte_eal_cleanup();
+		rmdir(rundir);
+	}
 	return rc;
 }

@@ -19,6 +19,7 @@
  * order).
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -344,7 +345,7 @@ main(int argc, char **argv)
 {
 	char prefix[64];
 	char *eal[] = { argv[0], "--no-huge", "--no-pci", "-m", "256",
-	    "--no-shconf", "--file-prefix", prefix, "-l", "0",
+	    "--no-shconf", "--no-telemetry", "--file-prefix", prefix, "-l", "0",
 	    "--log-level", "lib.eal:error" };
 	struct sad_params sp;
 	struct sad_stats st;
@@ -482,7 +483,15 @@ main(int argc, char **argv)
 	free(seen);
 	rte_mempool_free(pool);
 	rte_free(qsbr);
-	rte_eal_cleanup();
+	{
+		/* --no-shconf still makes an (empty) runtime directory. */
+		char rundir[PATH_MAX];
+
+		snprintf(rundir, sizeof(rundir), "%s",
+		    rte_eal_get_runtime_dir());
+		rte_eal_cleanup();
+		rmdir(rundir);
+	}
 	printf("stress: OK\n");
 	return 0;
 }
