@@ -328,12 +328,9 @@ retransmit(struct dp_app *app, uint64_t ms)
 			rec_del(a, i);	/* resolved, expired or cancelled */
 			continue;
 		}
+		/* The first ACQUIRE and acquire-retries retransmissions. */
 		if (r->sent <= app->cfg->ipsec.acquire_retries &&
 		    ms >= r->next_ms) {
-			if (r->sent == app->cfg->ipsec.acquire_retries + 1) {
-				i++;
-				continue;
-			}
 			send_acquire(app, r, sa);
 			a->acquires_retx++;
 		}
