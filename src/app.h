@@ -25,6 +25,7 @@ struct sad;
 struct spd;
 struct ctrl;
 struct acq;
+struct dp_mtu;
 
 struct dp_rxq {
 	uint16_t	port_id;	/* ethdev */
@@ -81,6 +82,7 @@ struct dp_app {
 	unsigned int		 nworkers;
 	struct dp_stats		*stats;		/* nworkers + 1: last is control */
 	struct pipeline		 pipe[2];	/* [I] by role: 0 protected, 1 unprotected */
+	struct dp_mtu		*mtu;		/* [I] sizes, fragments (mtu.h) */
 	struct exc		*exc;		/* [C] exception path state */
 	uint32_t		 stop;		/* [A] set on SIGINT/SIGTERM */
 	/* IPsec */

@@ -507,6 +507,38 @@ U16_DIR(dir_tx_desc, tx_desc, "tx-desc", 32, 16384)
 U32_DIR(dir_route_max, route_max, "route-max", 16, 1u << 24)
 U32_DIR(dir_neighbor_max, neighbor_max, "neighbor-max", 16, 1u << 20)
 U32_DIR(dir_exc_ring, exception_ring, "exception-ring", 64, 1u << 16)
+U32_DIR(dir_pmtu_timeout, mtu.pmtu_timeout, "pmtu-timeout", 5, 86400)
+U32_DIR(dir_reasm_entries, mtu.reasm_entries, "reassembly-entries", 16,
+    1u << 20)
+U32_DIR(dir_reasm_timeout, mtu.reasm_timeout_ms, "reassembly-timeout-ms", 10,
+    60000)
+
+static int
+dir_esp_fragment(struct parse_ctx *p, int argc, char **argv)
+{
+	if (strcmp(argv[1], "pre") == 0)
+		p->cfg->mtu.esp_fragment = CFG_ESP_FRAG_PRE;
+	else if (strcmp(argv[1], "post") == 0)
+		p->cfg->mtu.esp_fragment = CFG_ESP_FRAG_POST;
+	else
+		return perr(p, "esp-fragment: expected pre or post, got '%s'",
+		    argv[1]);
+	return 0;
+}
+
+static int
+dir_icmp_rate(struct parse_ctx *p, int argc, char **argv)
+{
+	int rc;
+
+	if ((rc = parse_u32(p, "icmp-rate", argv[1], 0, 1000000,
+	    &p->cfg->mtu.icmp_rate)) != 0)
+		return rc;
+	if (argc >= 3)
+		return parse_u32(p, "icmp-rate burst", argv[2], 1, 1000000,
+		    &p->cfg->mtu.icmp_burst);
+	return 0;
+}
 U32_DIR(dir_arp_retry, arp_retry_ms, "arp-retry-ms", 10, 60000)
 U32_DIR(dir_arp_retries, arp_retries, "arp-retries", 1, 100)
 U32_DIR(dir_acq_retry, ipsec.acquire_retry_ms, "acquire-retry-ms", 10, 600000)
@@ -699,6 +731,18 @@ static const struct directive directives[] = {
 	  "interval between ARP requests / neighbor solicitations (default 1000)" },
 	{ "arp-retries", 1, 1, dir_arp_retries, "N",
 	  "solicitations before a next hop is unreachable (default 3)" },
+	{ "esp-fragment", 1, 1, dir_esp_fragment, "pre|post",
+	  "IPv4 without DF too big for its SA: fragment before encryption "
+	  "(RFC 4459, default) or fragment the ESP packet" },
+	{ "pmtu-timeout", 1, 1, dir_pmtu_timeout, "S",
+	  "a path MTU learnt from ICMP ages out after S seconds (default 600)" },
+	{ "icmp-rate", 1, 2, dir_icmp_rate, "N [BURST]",
+	  "ICMP too-big errors per second per worker, burst (default 100 10; "
+	  "0 = never)" },
+	{ "reassembly-entries", 1, 1, dir_reasm_entries, "N",
+	  "fragmented ESP datagrams in reassembly per worker (default 1024)" },
+	{ "reassembly-timeout-ms", 1, 1, dir_reasm_timeout, "MS",
+	  "an incomplete datagram is dropped after MS (default 2000)" },
 	{ "control-socket", 1, 5, dir_ctrl_socket, "PATH [owner USER[:GROUP]] [mode OCTAL]",
 	  "PF_KEY control socket (default /run/dpsec/pfkey.sock)" },
 	{ "setkey", 1, 1, dir_setkey, "FILE",
@@ -737,6 +781,12 @@ config_defaults(struct dpsec_config *cfg)
 	cfg->exception_ring = 1024;
 	cfg->arp_retry_ms = 1000;
 	cfg->arp_retries = 3;
+	cfg->mtu.esp_fragment = CFG_ESP_FRAG_PRE;
+	cfg->mtu.pmtu_timeout = 600;
+	cfg->mtu.icmp_rate = 100;
+	cfg->mtu.icmp_burst = 10;
+	cfg->mtu.reasm_entries = 1024;
+	cfg->mtu.reasm_timeout_ms = 2000;
 	strcpy(cfg->ctrl.socket_path, "/run/dpsec/pfkey.sock");
 	cfg->ctrl.socket_mode = 0600;
 	cfg->ipsec.acquire_retry_ms = 1000;

@@ -91,6 +91,21 @@ struct cfg_neighbor {
 	unsigned int	 line;
 };
 
+/* Packet sizes around ESP (issue 8, docs/mtu.md). */
+enum cfg_esp_frag {
+	CFG_ESP_FRAG_PRE = 0,	/* RFC 4459 pre-fragmentation (default) */
+	CFG_ESP_FRAG_POST,	/* fragment the ESP packet after encryption */
+};
+
+struct cfg_mtu {
+	enum cfg_esp_frag esp_fragment;	/* IPv4 without DF too big for its SA */
+	uint32_t	 pmtu_timeout;		/* s, a learnt path MTU ages out */
+	uint32_t	 icmp_rate;		/* ICMP errors per second per worker */
+	uint32_t	 icmp_burst;
+	uint32_t	 reasm_entries;		/* datagrams in reassembly per worker */
+	uint32_t	 reasm_timeout_ms;
+};
+
 /* Control socket (src/ctrl); stored now, used when ctrl lands. */
 struct cfg_ctrl {
 	char		 socket_path[CFG_PATH_LEN];
@@ -146,6 +161,7 @@ struct dpsec_config {
 	unsigned int	 nneighbors;
 	unsigned int	 neighbor_cap;
 
+	struct cfg_mtu	 mtu;
 	struct cfg_ctrl	 ctrl;
 	struct cfg_ipsec ipsec;
 };

@@ -48,10 +48,15 @@ int dp_ipsec_pipelines(struct dp_app *app);
 /** The dp drop reason for an ESP module drop reason.  Thread: any. */
 uint8_t dp_ipsec_esp_drop(unsigned int esp_reason);
 
+/** IPv6 extension headers dp_spd_key() walks at most. */
+#define DP_EXT_MAX	8
+
 /**
  * Fill an SPD key from a packet whose data starts at its IP header
- * (l3_len set).  Non-first fragments and protocols without ports get
- * ports 0; ICMP gets type/code.  Thread: any.
+ * (l3_len set).  IPv6 extension headers (hop-by-hop, routing, fragment,
+ * destination options; at most DP_EXT_MAX) are skipped to the next layer
+ * protocol.  Non-first fragments and protocols without ports get ports 0;
+ * ICMP gets type/code.  Thread: any.
  */
 static inline void
 dp_spd_key(const struct rte_mbuf *m, struct spd_key *k)
@@ -74,12 +79,38 @@ dp_spd_key(const struct rte_mbuf *m, struct spd_key *k)
 			first = 0;
 	} else {
 		const struct rte_ipv6_hdr *ip = (const void *)p;
+		unsigned int nx;
 
 		k->af = AF_INET6;
 		k->proto = ip->proto;
 		memcpy(k->src, ip->src_addr, 16);
 		memcpy(k->dst, ip->dst_addr, 16);
 		hl = sizeof(*ip);
+		/*
+		 * RFC 4301 4.4.1.1: the selector is the next layer protocol,
+		 * after the extension headers.  Without this walk, a
+		 * hop-by-hop or destination options header in front of TCP
+		 * made the packet miss every protocol/port policy and take
+		 * the default action (policy evasion).  Bounded: a chain
+		 * longer than DP_EXT_MAX headers or past the first segment
+		 * is classified by the extension header it stops at.
+		 */
+		for (nx = 0; nx < DP_EXT_MAX && len >= hl + 8; nx++) {
+			const uint8_t *x = p + hl;
+
+			if (k->proto == IPPROTO_FRAGMENT) {
+				if ((x[2] << 8 | x[3]) & 0xfff8)
+					first = 0;	/* not the first */
+				hl += 8;
+			} else if (k->proto == IPPROTO_HOPOPTS ||
+			    k->proto == IPPROTO_ROUTING ||
+			    k->proto == IPPROTO_DSTOPTS) {
+				hl += (x[1] + 1u) * 8;
+			} else {
+				break;
+			}
+			k->proto = x[0];
+		}
 	}
 	if (!first || len < hl + 4)
 		return;

@@ -28,6 +28,18 @@
 	X(IP6_BAD_DST,		"ip6_bad_destination")			\
 	X(TTL_EXCEEDED,		"ttl_exceeded")				\
 	X(MTU_EXCEEDED,		"mtu_exceeded")				\
+	X(ESP_TOO_BIG,		"esp_too_big")				\
+	X(ESP_TOO_BIG_NO_ICMP,	"esp_too_big_icmp_suppressed")		\
+	X(ESP_FRAG_FAILED,	"esp_fragmentation_failed")		\
+	X(REASM_BAD,		"reasm_bad_fragment")			\
+	X(REASM_OVERSIZE,	"reasm_oversize")			\
+	X(REASM_OVERLAP,	"reasm_overlap")			\
+	X(REASM_TIMEOUT,	"reasm_timeout")			\
+	X(REASM_TABLE_FULL,	"reasm_table_full")			\
+	X(REASM_NOMEM,		"reasm_nomem")				\
+	X(PMTU_LEARNT,		"icmp_pmtu_learnt")			\
+	X(PMTU_NO_SA,		"icmp_pmtu_no_sa")			\
+	X(PMTU_IGNORED,		"icmp_pmtu_implausible")		\
 	X(NO_ROUTE,		"no_route")				\
 	X(NO_NEIGHBOR,		"no_neighbor")				\
 	X(NEIGH_QUEUE_FULL,	"neighbor_queue_full")			\

@@ -23,6 +23,7 @@
 #include "app.h"
 #include "config.h"
 #include "exc.h"
+#include "mtu.h"
 #include "port.h"
 #include "stats.h"
 #include "telemetry.h"
@@ -306,6 +307,7 @@ teardown(struct dp_app *app)
 	telemetry_fini();	/* first: /dpsec/sa reads the IPsec state */
 	acq_fini(app);
 	exc_fini(app);
+	dp_mtu_fini(app);
 	ports_close(app);
 	workers_free(app);
 	route_free(app->rt);
@@ -386,6 +388,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "dpsecd: %s\n", err);
 		goto out;
 	}
+	if (dp_mtu_init(app, err, sizeof(err)) != 0) {
+		fprintf(stderr, "dpsecd: %s\n", err);
+		goto out;
+	}
 	if (telemetry_init(app) != 0)
 		fprintf(stderr, "dpsecd: warning: telemetry commands not "
 		    "registered\n");
@@ -423,6 +429,7 @@ main(int argc, char **argv)
 	exc_fini(app);
 	stats_print(app, stdout);
 	acq_print(app, stdout);
+	dp_mtu_print(app, stdout);
 	if (o.stats_json != NULL && (rc = stats_write_json(app, o.stats_json))
 	    != 0)
 		fprintf(stderr, "dpsecd: %s: %s\n", o.stats_json, strerror(-rc));

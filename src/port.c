@@ -139,7 +139,7 @@ open_port(struct dp_app *app, unsigned int idx, char *err, size_t errlen)
 	char pname[RTE_MEMPOOL_NAMESIZE];
 	uint16_t nrxq, ntxq, rxd, txd, q, mtu;
 	unsigned int slots, nlcores, i;
-	uint32_t nmbufs, cache;
+	uint32_t nmbufs, cache, room;
 	uint16_t use[DP_MAX_TXQ];
 	int rc, socket;
 
@@ -213,8 +213,17 @@ open_port(struct dp_app *app, unsigned int idx, char *err, size_t errlen)
 	if (cache > RTE_MEMPOOL_CACHE_MAX_SIZE)
 		cache = RTE_MEMPOOL_CACHE_MAX_SIZE;
 	snprintf(pname, sizeof(pname), "dp_pool%u", idx);
+	/*
+	 * Jumbo frames (docs/mtu.md): one frame of the port's MTU in one
+	 * mbuf, with room for ESP to grow it (outer header, IV, padding,
+	 * ICV: < 128 bytes) and for reassembled ESP datagrams.
+	 */
+	room = RTE_MBUF_DEFAULT_BUF_SIZE;
+	if (cp->mtu != 0 && (uint32_t)RTE_PKTMBUF_HEADROOM + cp->mtu +
+	    RTE_ETHER_HDR_LEN + 256 > room)
+		room = RTE_PKTMBUF_HEADROOM + cp->mtu + RTE_ETHER_HDR_LEN + 256;
 	p->pool = rte_pktmbuf_pool_create(pname, nmbufs, cache, DP_META_SIZE,
-	    RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	    (uint16_t)room, socket);
 	if (p->pool == NULL)
 		return perr(cfg, cp, err, errlen, rte_errno, "mbuf pool (raise "
 		    "-m or lower mbufs)");

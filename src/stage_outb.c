@@ -7,6 +7,7 @@
 
 #include "acquire.h"
 #include "dp_ipsec.h"
+#include "mtu.h"
 #include "pipeline.h"
 #include "sa_glue.h"
 
@@ -148,6 +149,13 @@ stage_ipsec_out(struct worker *w, struct rte_mbuf *pkts[], uint8_t reason[],
 				bytes += grp[ng]->pkt_len;
 				ng++;
 			}
+		/* Size before encryption (issue 8, docs/mtu.md). */
+		ng = dp_mtu_out(w, grp_sa[i], rt->out, grp, ng);
+		if (ng == 0)
+			continue;
+		bytes = 0;
+		for (j = 0; j < ng; j++)
+			bytes += grp[j]->pkt_len;
 		k = esp_outb_process(rt->out, w->id, grp, grp_r, ng);
 		if (k > 0)
 			sa_account(grp_sa[i], k, bytes);
@@ -166,5 +174,8 @@ stage_ipsec_out(struct worker *w, struct rte_mbuf *pkts[], uint8_t reason[],
 		pkts[np + i] = fail[i];
 		reason[np + i] = fail_r[i];
 	}
+	/* Packets dp_mtu_out() sent or dropped itself: taken over. */
+	for (i = np + nf; i < n; i++)
+		reason[i] = DP_DROP_NONE;
 	return np;
 }

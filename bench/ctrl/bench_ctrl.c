@@ -3,13 +3,13 @@
  *   - SA installs per second: ADD, and GETSPI+UPDATE pairs (what an IKE
  *     daemon does per child SA), one request at a time, reply awaited;
  *   - dump rate (entries/s) of N SAs and of the policies to a fast reader;
- *   - memory per client during a dump: heap growth (mallinfo2) with K
- *     clients each holding a dump open without reading, plus what the
- *     kernel holds for each (socket queue bound: max_dgram_qlen records).
+ *   - memory per client during a dump: with 16 clients each holding a
+ *     dump open without reading, the bytes queued in dpsecd (ctrl_stats),
+ *     the per-client state and the snapshot's size.
  * Usage: bench_ctrl [N_SA (default 200000)] [N_POL (default 20000)]
  * Prints the machine and conditions with the figures.  Never a test.
  */
-#include <malloc.h>
+#include "ctrl_priv.h"
 #include <sys/utsname.h>
 
 #include "pfk_client.h"
@@ -17,6 +17,22 @@
 static struct srv S;
 static uint64_t rbuf[32768 / 8 + 1];
 static const struct sadb_msg *rh = (const struct sadb_msg *)rbuf;
+
+static void
+commit(struct srv *s)
+{
+	spd_commit(s->spd);
+	sad_reclaim(s->sad);
+	spd_reclaim(s->spd);
+}
+
+static struct ctrl_stats cst;
+
+static void
+stats(struct srv *s)
+{
+	ctrl_stats(s->ctrl, &cst);
+}
 
 static double
 now_s(void)
@@ -98,7 +114,6 @@ main(int argc, char **argv)
 	uint32_t npol = argc > 2 ? (uint32_t)atoi(argv[2]) : 20000;
 	uint32_t i, n, nadd = nsa / 2, npair = nsa - nadd;
 	struct tmsg t;
-	struct mallinfo2 m0, m1;
 	int fd, cl[16], k;
 	double t0, t1;
 
@@ -167,9 +182,12 @@ main(int argc, char **argv)
 	printf("X_SPDDUMP: %u entries in %.2f s = %.0f entries/s\n", n,
 	    t1 - t0, n / (t1 - t0));
 
-	/* memory per client with a dump open and a reader that stopped */
-	usleep(200000);
-	m0 = mallinfo2();
+	/* memory per client with a dump open and a reader that stopped:
+	 * measured queue bytes (ctrl_stats) plus the fixed per-client and
+	 * per-dump state; the snapshot is sadb's cursor (no copy) or one
+	 * pointer per policy (spd).  Heap totals (mallinfo) are not used:
+	 * spd's coalesced classifier rebuilds run in the same window. */
+	srv_call(&S, commit, NULL);
 	for (k = 0; k < 16; k++) {
 		cl[k] = cli_open(S.path);
 		tmsg_init(&t, k % 2 ? SADB_X_SPDDUMP : SADB_DUMP, 0, 1);
@@ -178,13 +196,14 @@ main(int argc, char **argv)
 			return 1;
 	}
 	usleep(500000);
-	m1 = mallinfo2();
-	printf("memory per client during a dump (16 stalled readers, half "
-	    "SAD, half SPD): %.0f bytes of heap in dpsecd (snapshot "
-	    "references + one queued message + client state), plus at most "
-	    "%s records queued in the kernel socket\n",
-	    ((double)m1.uordblks - (double)m0.uordblks) / 16,
-	    "max_dgram_qlen");
+	srv_call(&S, stats, NULL);
+	printf("memory per client during a dump (16 stalled readers, 8 SADB_DUMP "
+	    "+ 8 X_SPDDUMP, %u dumps active): %.0f bytes queued in dpsecd "
+	    "+ %zu bytes client and dump state; snapshot: SADB_DUMP O(1) "
+	    "(sadb cursor), X_SPDDUMP 8 bytes x %u policies = %u bytes; "
+	    "the kernel holds at most net.unix.max_dgram_qlen records\n",
+	    cst.dumps_active, (double)cst.queued_bytes / 16,
+	    ctrl_client_state_bytes(), npol, npol * 8);
 	for (k = 0; k < 16; k++)
 		close(cl[k]);
 	close(fd);

@@ -291,6 +291,49 @@ ctrl_dump_start(struct ctrl *c, struct ctrl_client *cl,
 
 /* Requests --------------------------------------------------------------- */
 
+/*
+ * Promiscuous sockets see every request, as on Linux, but never its keys
+ * (docs/security.md): a request with key extensions is re-encoded without
+ * them, one that failed validation is reduced to its base header.  Uses
+ * c->out, which no reply is being built in yet.
+ */
+static void
+promisc_request(struct ctrl *c, struct ctrl_client *cl,
+    const struct pfk_msg *m, const void *buf, size_t len)
+{
+	struct ctrl_client *p;
+	struct pfk_build b;
+	struct sadb_msg h;
+	unsigned int t;
+	int n;
+
+	TAILQ_FOREACH(p, &c->clients, link)
+		if (p->promisc && p != cl)
+			break;
+	if (p == NULL)
+		return;
+	if (m == NULL) {
+		memcpy(&h, buf, sizeof(h));
+		h.sadb_msg_len = sizeof(h) / 8;
+		to_promisc(c, cl, &h, sizeof(h));
+		return;
+	}
+	if (m->ext[SADB_EXT_KEY_AUTH] == NULL &&
+	    m->ext[SADB_EXT_KEY_ENCRYPT] == NULL) {
+		to_promisc(c, cl, buf, len);
+		return;
+	}
+	pfk_build_init(&b, c->out, sizeof(c->out), m->hdr,
+	    m->hdr->sadb_msg_errno);
+	for (t = 1; t <= PFK_EXT_MAX; t++)
+		if (m->ext[t] != NULL && t != SADB_EXT_KEY_AUTH &&
+		    t != SADB_EXT_KEY_ENCRYPT)
+			pfk_build_copy(&b, m->ext[t]);
+	n = pfk_build_finish(&b);
+	if (n > 0)
+		to_promisc(c, cl, c->out, (size_t)n);
+}
+
 static void
 handle(struct ctrl *c, struct ctrl_client *cl, const void *buf, size_t len)
 {
@@ -309,7 +352,7 @@ handle(struct ctrl *c, struct ctrl_client *cl, const void *buf, size_t len)
 		return;
 	}
 	if (req != NULL && cl->fd >= 0)
-		to_promisc(c, cl, buf, len);	/* the request itself */
+		promisc_request(c, cl, rc == 0 ? m : NULL, buf, len);
 	if (rc == 0) {
 		fn = pfk_handlers[req->sadb_msg_type];
 		rc = fn != NULL ? fn(c, cl, m) : -EOPNOTSUPP;

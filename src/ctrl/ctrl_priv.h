@@ -126,6 +126,13 @@ void ctrl_dump_start(struct ctrl *c, struct ctrl_client *cl,
     const struct sadb_msg *req, const struct ctrl_dump_ops *ops, void *src,
     uint32_t n);
 
+/** Bytes of dpsecd state per connected client with a dump (bench). */
+static inline size_t
+ctrl_client_state_bytes(void)
+{
+	return sizeof(struct ctrl_client) + sizeof(struct ctrl_dump);
+}
+
 /* Handlers' helpers (pfk_sa.c, pfk_spd.c). */
 int pfk_sa_dump(struct ctrl *c, struct ctrl_client *cl,
     const struct pfk_msg *m);

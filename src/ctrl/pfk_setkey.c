@@ -291,7 +291,8 @@ cmd_sa(struct sk *k, struct tok *t, int n, uint8_t type)
 }
 
 static int
-cmd_add(struct sk *k, struct tok *t, int n)
+add_parse(struct sk *k, struct tok *t, int n, uint8_t ekey[64],
+    uint8_t akey[64])
 {
 	struct sockaddr_storage src, dst;
 	int i, plen, sport, dport, natt, satype;
@@ -299,7 +300,6 @@ cmd_add(struct sk *k, struct tok *t, int n)
 	    bs = 0;
 	uint8_t mode = 0;
 	const struct pfk_alg *ea = NULL, *aa = NULL;
-	uint8_t ekey[64], akey[64];
 	size_t elen = 0, alen = 0;
 	struct pfk_build b;
 	int rc;
@@ -359,10 +359,11 @@ cmd_add(struct sk *k, struct tok *t, int n)
 				    "encryption algorithm '%s'", a);
 			i++;
 			if (i + 1 < n && t[i + 1].s[0] != '-') {
-				if (parse_key(t[i + 1].s, ekey, sizeof(ekey),
+				/* never echo key text: it ends up in logs */
+				if (parse_key(t[i + 1].s, ekey, 64,
 				    &elen) != 0)
-					return fail(k, "bad key '%s'",
-					    t[i + 1].s);
+					return fail(k, "-E %s: bad key",
+					    ea->name);
 				i++;
 			}
 			if (ea->maxbits != 0 &&
@@ -376,7 +377,7 @@ cmd_add(struct sk *k, struct tok *t, int n)
 				return fail(k, "unknown or unsupported "
 				    "authentication algorithm '%s'", a);
 			if (i + 2 >= n || parse_key(t[i + 2].s, akey,
-			    sizeof(akey), &alen) != 0)
+			    64, &alen) != 0)
 				return fail(k, "-A %s: bad or missing key", a);
 			if (!pfk_alg_key_ok(aa, (unsigned)alen * 8))
 				return fail(k, "%s: key of %zu bits, expected "
@@ -430,9 +431,20 @@ cmd_add(struct sk *k, struct tok *t, int n)
 			np->sadb_x_nat_t_port_port = htons((uint16_t)dport);
 	}
 	rc = emit(k, &b, PFK_SK_SEND);
-	memset(ekey, 0, sizeof(ekey));
-	memset(akey, 0, sizeof(akey));
-	memset(k->buf, 0, b.len);
+	explicit_bzero(k->buf, b.len);
+	return rc;
+}
+
+/* The key buffers are wiped on every exit, errors included (STYLE.md 6). */
+static int
+cmd_add(struct sk *k, struct tok *t, int n)
+{
+	uint8_t ekey[64], akey[64];
+	int rc;
+
+	rc = add_parse(k, t, n, ekey, akey);
+	explicit_bzero(ekey, sizeof(ekey));
+	explicit_bzero(akey, sizeof(akey));
 	return rc;
 }
 

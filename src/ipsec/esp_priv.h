@@ -77,6 +77,10 @@ struct esp_sa {
 	uint64_t seq_limit;		/* [I] highest usable number */
 	uint32_t seq_exhausted;		/* [A] */
 
+	/* Path MTU learnt from ICMP (frag.c); 0 = none.  Ages by time. */
+	uint32_t pmtu;			/* [A] */
+	uint64_t pmtu_expire;		/* [A] clock of the caller of frag_pmtu_learn */
+
 	/* Inbound replay window. */
 	uint32_t replay_lock __rte_cache_aligned;	/* esp_lock() */
 	struct replay_win *win;		/* [L] writes; [A] reads */

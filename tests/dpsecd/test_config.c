@@ -280,6 +280,55 @@ static const struct bad_case bad[] = {
 	  "bad.conf: 9 static neighbors need neighbor-max >= 18" },
 };
 
+/* Issue 8's directives (docs/mtu.md): defaults, values, errors. */
+static void
+test_mtu_directives(void **state)
+{
+	static const struct { const char *text, *err; } bad_mtu[] = {
+		{ "esp-fragment sideways\n",
+		  "m.conf:1: esp-fragment: expected pre or post, got 'sideways'" },
+		{ "pmtu-timeout 1\n",
+		  "m.conf:1: pmtu-timeout: 1 out of range 5..86400" },
+		{ "reassembly-entries 8\n",
+		  "m.conf:1: reassembly-entries: 8 out of range 16..1048576" },
+		{ "icmp-rate 10 0\n",
+		  "m.conf:1: icmp-rate burst: 0 out of range 1..1000000" },
+	};
+	struct dpsec_config c;
+	char err[CFG_ERR_LEN];
+	unsigned int i;
+
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(c.mtu.esp_fragment, CFG_ESP_FRAG_PRE);
+	assert_int_equal(c.mtu.pmtu_timeout, 600);
+	assert_int_equal(c.mtu.icmp_rate, 100);
+	assert_int_equal(c.mtu.icmp_burst, 10);
+	assert_int_equal(c.mtu.reasm_entries, 1024);
+	assert_int_equal(c.mtu.reasm_timeout_ms, 2000);
+	assert_int_equal(config_parse_string(&c, "m.conf",
+	    "esp-fragment post\npmtu-timeout 30\nicmp-rate 5 2\n"
+	    "reassembly-entries 64\nreassembly-timeout-ms 500\n"
+	    "port p device net_null0 role protected mtu 9000\n", err,
+	    sizeof(err)), 0);
+	assert_int_equal(c.mtu.esp_fragment, CFG_ESP_FRAG_POST);
+	assert_int_equal(c.mtu.pmtu_timeout, 30);
+	assert_int_equal(c.mtu.icmp_rate, 5);
+	assert_int_equal(c.mtu.icmp_burst, 2);
+	assert_int_equal(c.mtu.reasm_entries, 64);
+	assert_int_equal(c.mtu.reasm_timeout_ms, 500);
+	assert_int_equal(c.port[0].mtu, 9000);
+	config_free(&c);
+	for (i = 0; i < sizeof(bad_mtu) / sizeof(bad_mtu[0]); i++) {
+		config_defaults(&c);
+		err[0] = '\0';
+		assert_int_equal(config_parse_string(&c, "m.conf",
+		    bad_mtu[i].text, err, sizeof(err)), -EINVAL);
+		assert_string_equal(err, bad_mtu[i].err);
+		config_free(&c);
+	}
+}
+
 static void
 test_bad(void **state)
 {
@@ -415,6 +464,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_workers_idle),
 		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_mtu_directives),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_too_many_words),
 		cmocka_unit_test(test_file),

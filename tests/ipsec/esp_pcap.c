@@ -59,11 +59,14 @@ usage(void)
 	    "[--mode tunnel|transport] [--af 4|6 --src A --dst A] --spi N "
 	    "--ealg N [--ekey HEX] [--aalg N --akey HEX] [--replay W] [--esn] "
 	    "[--seq N] [--natt SPORT:DPORT] [--engine N] [--iv HEX] "
-	    "[--burst N] [--ecn-off] [--dscp N] [--cdev] [--headroom N]\n");
+	    "[--burst N] [--ecn-off] [--dscp N] [--cdev] [--headroom N] "
+	    "[--mtu N [--postfrag]]\n");
 	exit(2);
 }
 
 static struct rte_mempool *pool;
+
+#include "frag_pcap.h"	/* --mtu (issue 8) */
 
 /* One job: an SA over one pcap.  Returns 0, 3 (engine unavailable) or 1. */
 static int
@@ -82,6 +85,7 @@ run_job(int argc, char **argv, FILE *rep)
 		{ "burst", 1, NULL, 'b' }, { "ecn-off", 0, NULL, 'C' },
 		{ "dscp", 1, NULL, 'D' }, { "cdev", 0, NULL, 'c' },
 		{ "headroom", 1, NULL, 'H' }, { "report", 1, NULL, 'R' },
+		{ "mtu", 1, NULL, 'M' }, { "postfrag", 0, NULL, 'P' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static uint8_t ekey[64], akey[64], iv[16];
@@ -91,6 +95,7 @@ run_job(int argc, char **argv, FILE *rep)
 	const char *report = NULL;
 	char errbuf[PCAP_ERRBUF_SIZE];
 	int c, ivlen = 0, burst = ESP_BURST_MAX, headroom = -1;
+	uint32_t mtu = 0, fflags = 0;
 	struct esp_sa_stats st;
 	struct esp_sa *sa;
 	pcap_t *pin, *pout;
@@ -165,6 +170,8 @@ run_job(int argc, char **argv, FILE *rep)
 		case 'c': break;	/* vdevs are always created */
 		case 'R': report = optarg; break;
 		case 'H': headroom = atoi(optarg); break;
+		case 'M': mtu = (uint32_t)atoi(optarg); break;
+		case 'P': fflags |= FRAG_F_POSTFRAG; break;
 		default: usage();
 		}
 	}
@@ -224,6 +231,11 @@ run_job(int argc, char **argv, FILE *rep)
 	if (dump == NULL) {
 		fprintf(stderr, "esp_pcap: %s\n", pcap_geterr(pout));
 		return 1;
+	}
+	if (mtu > 0) {
+		if (fp_run(sa, pkts, npk, mtu, fflags, dump, rep) != 0)
+			return 1;
+		npk = 0;	/* all consumed */
 	}
 	for (i = 0; i < npk; i += (unsigned)burst) {
 		struct rte_mbuf *mb[ESP_BURST_MAX], *orig[ESP_BURST_MAX];
