@@ -164,6 +164,10 @@ worker_main(void *arg)
 			w->cur_port = rq->port;
 			pipeline_run(w, app_pipeline(app, app->port[rq->port].role),
 			    pkts, n);
+			/* Send now: ESP sequence numbers were reserved for
+			 * this burst, other workers' later numbers must not
+			 * get on the wire first (docs/datapath.md). */
+			txbuf_flush_all(w);
 		}
 		txbuf_flush_all(w);
 		rte_rcu_qsbr_quiescent(app->qsbr, w->id);
