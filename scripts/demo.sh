@@ -293,8 +293,9 @@ import json, socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 s.connect("/var/run/dpdk/%s/dpdk_telemetry.v2" % sys.argv[1])
 s.recv(16384)
-s.send(b"/dpsec/stats")
-print("demo: gateway %s telemetry /dpsec/stats: %s" % (sys.argv[2], s.recv(65536).decode()))
+for cmd in ("/dpsec/stats", "/dpsec/sa"):
+    s.send(cmd.encode())
+    print("demo: gateway %s telemetry %s: %s" % (sys.argv[2], cmd, s.recv(65536).decode()))
 PY
 done
 for p in $GW_PIDS; do kill -TERM "$p"; done

@@ -7,7 +7,7 @@
 #   3. rebuild with ASan+UBSan and run every suite again;
 #   4. rebuild with TSan and run the concurrency ('stress') suite;
 #   5. build the libFuzzer targets with clang and run each for a bounded
-#      time (FUZZ_SECONDS, default 20).
+#      time (FUZZ_SECONDS, default 15).
 # Environment: STAGES (default "plain asan tsan fuzz") selects stages.
 set -eu
 cd "$(dirname "$0")/.."

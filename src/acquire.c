@@ -19,6 +19,7 @@
 #include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_ring.h>
+#include <rte_telemetry.h>
 
 #include "acquire.h"
 #include "ctrl.h"
@@ -36,12 +37,26 @@ struct acq_rec {
 	uint64_t	next_ms;	/* next retransmission */
 };
 
+/* Per-SA counters for telemetry, refreshed by the control thread. */
+struct acq_snap {
+	uint32_t	spi;
+	char		state[8];
+	char		key[32];	/* spi_0x..._<n>: telemetry-safe */
+	char		sa[48];
+	uint64_t	out_packets, out_bytes, out_seq;
+	uint64_t	in_packets, in_bytes, drops;
+};
+
 struct acq {
 	struct sa_glue	 glue;
+	pthread_mutex_t	 snap_lock;	/* snap, nsnap: control vs telemetry */
+	struct acq_snap	*snap;
+	unsigned int	 nsnap;
 	struct acq_rec	*rec;
 	unsigned int	 nrec, caprec;
 	uint64_t	 last_tick_ms;
 	uint64_t	 last_spd_ms;
+	uint64_t	 last_snap_ms;
 	uint64_t	 acquires_sent;
 	uint64_t	 acquires_retx;
 	uint64_t	 acquire_fail;	/* sad_acquire errors */
@@ -313,17 +328,100 @@ retransmit(struct dp_app *app, uint64_t ms)
 			rec_del(a, i);	/* resolved, expired or cancelled */
 			continue;
 		}
+		/* The first ACQUIRE and acquire-retries retransmissions. */
 		if (r->sent <= app->cfg->ipsec.acquire_retries &&
 		    ms >= r->next_ms) {
-			if (r->sent == app->cfg->ipsec.acquire_retries + 1) {
-				i++;
-				continue;
-			}
 			send_acquire(app, r, sa);
 			a->acquires_retx++;
 		}
 		i++;
 	}
+}
+
+/* Refresh the per-SA counters telemetry serves (/dpsec/sa). */
+static void
+snapshot(struct dp_app *app)
+{
+	struct acq *a = app->acq;
+	struct acq_snap *ns, *old;
+	struct sad_dump *d;
+	struct sa *sa;
+	unsigned int n = 0, cap, r;
+
+	d = sad_dump_start(app->sad, 0);
+	if (d == NULL)
+		return;
+	cap = sad_dump_count(d);
+	ns = calloc(cap ? cap : 1, sizeof(*ns));
+	if (ns == NULL) {
+		sad_dump_end(d);
+		return;
+	}
+	while ((sa = sad_dump_next(d)) != NULL && n < cap) {
+		struct acq_snap *e = &ns[n];
+		struct esp_sa_stats so, si;
+		struct sa_rt *rt = sa->rt;
+
+		e->spi = sa->spi;
+		snprintf(e->state, sizeof(e->state), "%s",
+		    sa_state_name(sa_state(sa)));
+		snprintf(e->key, sizeof(e->key), "spi_0x%08x_%u", sa->spi, n);
+		sa_fmt(sa, e->sa, sizeof(e->sa));
+		if (rt != NULL && sa_state_usable(sa_state(sa))) {
+			esp_sa_stats(rt->out, &so);
+			esp_sa_stats(rt->in, &si);
+			e->out_packets = so.packets;
+			e->out_bytes = so.bytes;
+			e->out_seq = esp_sa_seq(rt->out);
+			e->in_packets = si.packets;
+			e->in_bytes = si.bytes;
+			for (r = 1; r < ESP_DROP_MAX; r++)
+				e->drops += so.drops[r] + si.drops[r];
+		}
+		n++;
+	}
+	sad_dump_end(d);
+	pthread_mutex_lock(&a->snap_lock);
+	old = a->snap;
+	a->snap = ns;
+	a->nsnap = n;
+	pthread_mutex_unlock(&a->snap_lock);
+	free(old);
+}
+
+int
+acq_telemetry_sa(struct dp_app *app, struct rte_tel_data *d)
+{
+	struct acq *a = app->acq;
+	unsigned int i;
+
+	rte_tel_data_start_dict(d);
+	if (a == NULL)
+		return 0;
+	pthread_mutex_lock(&a->snap_lock);
+	for (i = 0; i < a->nsnap; i++) {
+		const struct acq_snap *e = &a->snap[i];
+		struct rte_tel_data *c = rte_tel_data_alloc();
+
+		if (c == NULL)
+			break;
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_u64(c, "spi", e->spi);
+		rte_tel_data_add_dict_string(c, "sa", e->sa);
+		rte_tel_data_add_dict_string(c, "state", e->state);
+		rte_tel_data_add_dict_u64(c, "out_packets", e->out_packets);
+		rte_tel_data_add_dict_u64(c, "out_bytes", e->out_bytes);
+		rte_tel_data_add_dict_u64(c, "out_seq", e->out_seq);
+		rte_tel_data_add_dict_u64(c, "in_packets", e->in_packets);
+		rte_tel_data_add_dict_u64(c, "in_bytes", e->in_bytes);
+		rte_tel_data_add_dict_u64(c, "drops", e->drops);
+		if (rte_tel_data_add_dict_container(d, e->key, c, 0) != 0) {
+			rte_tel_data_free(c);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&a->snap_lock);
+	return 0;
 }
 
 unsigned int
@@ -353,6 +451,10 @@ acq_ctrl_poll(struct dp_app *app)
 	}
 	if (a->nrec > 0)
 		retransmit(app, ms);
+	if (ms - a->last_snap_ms >= 1000) {
+		a->last_snap_ms = ms;
+		snapshot(app);
+	}
 	sad_reclaim(app->sad);
 	spd_reclaim(app->spd);
 	return busy;
@@ -363,6 +465,32 @@ acq_worker_snap(struct worker *w)
 {
 	w->gen_snap = __atomic_load_n(&w->app->hold_gen, __ATOMIC_ACQUIRE);
 	w->done_snap = __atomic_load_n(&w->acq_done, __ATOMIC_ACQUIRE);
+}
+
+unsigned int
+acq_worker_flush(struct worker *w)
+{
+	struct dp_app *app = w->app;
+	struct rte_mbuf *m[DP_BURST];
+	unsigned int total = 0;
+	uint16_t n;
+
+	if (w->bl_n == 0 || !dp_ipsec_direct(w))
+		return 0;
+	/* Everything before these packets has left: they go now, in order
+	 * (the stage sends them directly while w->releasing). */
+	w->releasing = true;
+	while (w->bl_n > 0) {
+		for (n = 0; n < DP_BURST && w->bl_n > 0; n++) {
+			m[n] = w->bl[w->bl_head];
+			w->bl_head = (uint16_t)((w->bl_head + 1) % DP_BACKLOG);
+			w->bl_n--;
+		}
+		pipeline_run_from(w, &app->pipe[0], app->pipe_start[0], m, n);
+		total += n;
+	}
+	w->releasing = false;
+	return total;
 }
 
 int
@@ -470,6 +598,7 @@ acq_init(struct dp_app *app, char *err, size_t errlen)
 	if (a == NULL)
 		return -ENOMEM;
 	app->acq = a;
+	pthread_mutex_init(&a->snap_lock, NULL);
 	a->glue.nb_workers = app->nworkers;
 	a->glue.socket_id = SOCKET_ID_ANY;
 	a->glue.release = on_release;
@@ -553,6 +682,7 @@ acq_init(struct dp_app *app, char *err, size_t errlen)
 	if (cfg->ipsec.setkey[0] != '\0' &&
 	    (rc = load_setkey(app, err, errlen)) != 0)
 		return rc;
+	snapshot(app);
 	return 0;
 }
 
@@ -683,6 +813,11 @@ acq_fini(struct dp_app *app)
 
 		if (w == NULL)
 			continue;
+		while (w->bl_n > 0) {
+			rte_pktmbuf_free(w->bl[w->bl_head]);
+			w->bl_head = (uint16_t)((w->bl_head + 1) % DP_BACKLOG);
+			w->bl_n--;
+		}
 		if (w->acq_ring != NULL) {
 			while (rte_ring_dequeue(w->acq_ring, (void **)&m) == 0)
 				rte_pktmbuf_free(m);
@@ -704,6 +839,11 @@ acq_fini(struct dp_app *app)
 		if (app->acq->xform)
 			xform_fini();
 		free(app->acq->rec);
+		pthread_mutex_lock(&app->acq->snap_lock);
+		free(app->acq->snap);
+		app->acq->snap = NULL;
+		app->acq->nsnap = 0;
+		pthread_mutex_unlock(&app->acq->snap_lock);
 		free(app->acq);
 		app->acq = NULL;
 	}

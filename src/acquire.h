@@ -61,6 +61,16 @@ unsigned int acq_ctrl_poll(struct dp_app *app);
 void acq_worker_snap(struct worker *w);
 
 /**
+ * Worker side, after draining the injection ring: if no earlier packet
+ * is with the control thread any more, send the packets that waited in
+ * the worker's ordering backlog (a usable SA, but the flow's earlier
+ * packets were not out yet).
+ * @return packets handled.
+ * Thread: owner worker.
+ */
+unsigned int acq_worker_flush(struct worker *w);
+
+/**
  * Print per-SA counters and the SAD's queue counters.
  * Thread: control thread.
  */
@@ -71,6 +81,15 @@ void acq_print(struct dp_app *app, FILE *f);
  * Thread: control thread.
  */
 void acq_write_json(struct dp_app *app, FILE *f);
+
+struct rte_tel_data;
+
+/**
+ * Fill a telemetry reply with the per-SA counters (/dpsec/sa), as of the
+ * control thread's last refresh (every second).
+ * Thread: DPDK's telemetry thread (under telemetry.c's lock).
+ */
+int acq_telemetry_sa(struct dp_app *app, struct rte_tel_data *d);
 
 /**
  * Workers stopped: free queued packets, the socket, SAD, SPD, rings.

@@ -63,6 +63,11 @@ struct worker {
 	uint64_t		 done_snap;	/* [O] acq_done at loop start */
 	uint64_t		 gen_snap;	/* [O] app->hold_gen at loop start */
 	bool			 releasing;	/* [O] draining the injection ring */
+	/* PROTECT packets with a usable SA that must wait for earlier
+	 * packets still with the control thread (acquire.h "ordering"). */
+	uint16_t		 bl_head;	/* [O] */
+	uint16_t		 bl_n;		/* [O] */
+	struct rte_mbuf		*bl[DP_BACKLOG];	/* [O] */
 } __rte_cache_aligned;
 
 struct dp_app {

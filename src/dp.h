@@ -29,6 +29,7 @@
 #define DP_MAX_RXQ_PER_WORKER	64
 #define DP_MAX_TXQ		64
 #define DP_PORT_NONE		0xffff
+#define DP_BACKLOG		512	/* per-worker IPsec ordering backlog */
 
 /* dp_meta.flags */
 #define DP_MF_LOCAL	0x01	/* for the gateway itself: exception path */

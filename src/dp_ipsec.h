@@ -162,8 +162,6 @@ dp_out_key(const struct spd_tmpl *t, const struct spd_key *k,
 static inline int
 dp_ipsec_direct(const struct worker *w)
 {
-	if (w->releasing)
-		return 1;
 	return (w->gen_snap & 1) == 0 && w->acq_out == w->done_snap &&
 	    __atomic_load_n(&w->app->hold_gen, __ATOMIC_ACQUIRE) ==
 	    w->gen_snap;

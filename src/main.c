@@ -304,10 +304,10 @@ control_loop(struct dp_app *app)
 static void
 teardown(struct dp_app *app)
 {
+	telemetry_fini();	/* first: /dpsec/sa reads the IPsec state */
 	acq_fini(app);
 	exc_fini(app);
 	dp_mtu_fini(app);
-	telemetry_fini();
 	ports_close(app);
 	workers_free(app);
 	route_free(app->rt);

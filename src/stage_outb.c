@@ -46,6 +46,16 @@ to_control(struct worker *w, struct rte_mbuf *m)
 	return DP_DROP_NONE;
 }
 
+/* Keep a packet in the worker's ordering backlog (acq_worker_flush()). */
+static inline uint8_t
+backlog(struct worker *w, struct rte_mbuf *m)
+{
+	if (w->bl_n == DP_BACKLOG)
+		return DP_DROP_ORDER_BACKLOG_FULL;
+	w->bl[(w->bl_head + w->bl_n++) % DP_BACKLOG] = m;
+	return DP_DROP_NONE;
+}
+
 /* Set the metadata of an ESP packet for the route stage. */
 static inline void
 esp_meta(struct rte_mbuf *m)
@@ -102,8 +112,18 @@ stage_ipsec_out(struct worker *w, struct rte_mbuf *pkts[], uint8_t reason[],
 		struct rte_mbuf *m = pkts[idx[j]];
 		uint8_t r;
 
+		if (sa[j] != NULL && sa_state_usable(sa_state(sa[j])) &&
+		    sa[j]->rt != NULL && !w->releasing &&
+		    (w->bl_n > 0 || !dp_ipsec_direct(w))) {
+			/* Usable SA, but earlier packets are still with the
+			 * control thread: wait in the worker's backlog. */
+			fail[nf] = m;
+			fail_r[nf++] = backlog(w, m);
+			sa[j] = NULL;
+			continue;
+		}
 		if (sa[j] == NULL || !sa_state_usable(sa_state(sa[j])) ||
-		    sa[j]->rt == NULL || !dp_ipsec_direct(w)) {
+		    sa[j]->rt == NULL) {
 			/* DP_DROP_NONE: the control thread owns it now. */
 			r = to_control(w, m);
 			fail[nf] = m;

@@ -5,6 +5,7 @@
  *   /dpsec/drops      per drop reason (all reasons, zeros included)
  *   /dpsec/workers    per worker: lcore, rx queues, bursts, sleeps, drops
  *   /dpsec/neighbors  the neighbor table
+ *   /dpsec/sa         per SA: state, packets, bytes, sequence, drops
  * The callbacks run on DPDK's telemetry thread; they only read counters
  * (relaxed loads) and [I] fields, and the neighbor table lock-free.
  */
@@ -16,6 +17,7 @@
 #include <rte_ethdev.h>
 #include <rte_telemetry.h>
 
+#include "acquire.h"
 #include "stats.h"
 #include "telemetry.h"
 
@@ -249,6 +251,18 @@ tel_neighbors(const char *cmd, const char *params, struct rte_tel_data *d)
 	return rc;
 }
 
+static int
+tel_sa(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	int rc = -1;
+
+	pthread_mutex_lock(&tel_lock);
+	if (tel_app != NULL)
+		rc = acq_telemetry_sa(tel_app, d);
+	pthread_mutex_unlock(&tel_lock);
+	return rc;
+}
+
 int
 telemetry_init(struct dp_app *app)
 {
@@ -271,6 +285,8 @@ telemetry_init(struct dp_app *app)
 	    "Per-worker counters. No parameters");
 	rc |= rte_telemetry_register_cmd("/dpsec/neighbors", tel_neighbors,
 	    "Neighbor table. No parameters");
+	rc |= rte_telemetry_register_cmd("/dpsec/sa", tel_sa,
+	    "Per-SA counters (refreshed every second). No parameters");
 	return rc;
 }
 

@@ -145,6 +145,7 @@ worker_main(void *arg)
 		while ((n = (uint16_t)poll_injected(w)) > 0)
 			total += n;
 		w->releasing = false;
+		total += acq_worker_flush(w);
 		for (i = 0; i < w->nrxq; i++) {
 			const struct dp_rxq *rq = &w->rxq[i];
 			struct dp_port_stats *ps = &w->st->port[rq->port];
@@ -163,6 +164,10 @@ worker_main(void *arg)
 			w->cur_port = rq->port;
 			pipeline_run(w, app_pipeline(app, app->port[rq->port].role),
 			    pkts, n);
+			/* Send now: ESP sequence numbers were reserved for
+			 * this burst, other workers' later numbers must not
+			 * get on the wire first (docs/datapath.md). */
+			txbuf_flush_all(w);
 		}
 		txbuf_flush_all(w);
 		rte_rcu_qsbr_quiescent(app->qsbr, w->id);

@@ -73,7 +73,7 @@ fail(const char *msg, unsigned int r, unsigned int i)
 static void
 on_release(void *arg, struct sa *sa, struct rte_mbuf *m[], uint32_t n)
 {
-	uint32_t k = rte_ring_sp_enqueue_burst(released, (void **)m, n, NULL);
+	uint32_t k = rte_ring_enqueue_burst(released, (void **)m, n, NULL);
 
 	if (k != n) {
 		fprintf(stderr, "FAIL: release ring full\n");
@@ -194,7 +194,7 @@ drain(struct round *r)
 	struct rte_mbuf *m[BURST];
 	unsigned int n;
 
-	n = rte_ring_sc_dequeue_burst(released, (void **)m, BURST, NULL);
+	n = rte_ring_dequeue_burst(released, (void **)m, BURST, NULL);
 	if (n > 0)
 		receive(r, m, (uint16_t)n, 1);
 	return n;
@@ -363,8 +363,10 @@ main(int argc, char **argv)
 	rte_srand(rte_rdtsc());
 	pool = rte_pktmbuf_pool_create("race", 1023, 0, 0,
 	    RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	/* HTS sync: its head/tail updates are C11 atomics, which TSan
+	 * follows (the default ring's fences it does not). */
 	released = rte_ring_create("race_rel", 1024, SOCKET_ID_ANY,
-	    RING_F_SP_ENQ | RING_F_SC_DEQ);
+	    RING_F_MP_HTS_ENQ | RING_F_MC_HTS_DEQ);
 	qsbr = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(1),
 	    RTE_CACHE_LINE_SIZE);
 	rounds = calloc(ROUNDS, sizeof(*rounds));

@@ -120,6 +120,52 @@ def gen_esp():
                / IPv6ExtHdrHopByHop(nh=50) / esp))
 
 
+def gen_frag():
+    from scapy.all import fragment, fragment6, IPv6ExtHdrFragment as F6
+
+    def recs(pkts, jump_at=None):
+        out = b""
+        for i, q in enumerate(pkts):
+            b = raw(q)
+            n = len(b) | (0x8000 if i == jump_at else 0)
+            out += struct.pack(">H", n) + b
+        return out
+    d4 = IP(src="192.0.2.2", dst="192.0.2.1", id=77, proto=50) / \
+        (struct.pack(">II", 0x100, 1) + b"z" * 2400)
+    f4 = fragment(d4, fragsize=800)
+    save("fuzz_frag", "ip4_in_order", recs(f4))
+    save("fuzz_frag", "ip4_reversed", recs(list(reversed(f4))))
+    save("fuzz_frag", "ip4_dup_overlap", recs([f4[0], f4[0], f4[1]] +
+                                               f4[1:]))
+    save("fuzz_frag", "ip4_incomplete_timeout", recs(f4[:-1] + [f4[-1]],
+                                                     jump_at=len(f4) - 1))
+    d6 = IPv6(src="2001:db8::2", dst="2001:db8::1") / F6(id=5) / \
+        UDP(sport=4500, dport=4500) / (b"\x00\x00\x01\x00" + b"q" * 2400)
+    f6 = fragment6(d6, 1000)
+    save("fuzz_frag", "ip6_in_order", recs(f6))
+    save("fuzz_frag", "ip6_mixed_with_plain",
+         recs([f6[0], IP(src="192.0.2.2", dst="192.0.2.1") / UDP()] + f6[1:]))
+
+
+def gen_ptb():
+    from scapy.all import ICMPv6PacketTooBig
+    esp4 = IP(src="192.0.2.1", dst="192.0.2.2", proto=50, flags="DF") / \
+        (struct.pack(">II", 0x1000, 7) + b"e" * 64)
+    m = IP(src="198.51.100.1", dst="192.0.2.1") / \
+        ICMP(type=3, code=4, nexthopmtu=1400) / raw(esp4)[:28 + 8]
+    save("fuzz_ptb", "icmp4_esp", b"\x00\x05\xdc" + raw(m))
+    nat = IP(src="192.0.2.1", dst="192.0.2.2") / UDP(sport=4500, dport=4500) / \
+        (struct.pack(">II", 0x1002, 7) + b"e" * 64)
+    m = IP(src="198.51.100.1", dst="192.0.2.1") / \
+        ICMP(type=3, code=4, nexthopmtu=1300) / raw(nat)[:20 + 8 + 8]
+    save("fuzz_ptb", "icmp4_natt", b"\x02\x05\xdc" + raw(m))
+    esp6 = IPv6(src="2001:db8::1", dst="2001:db8::2", nh=50) / \
+        (struct.pack(">II", 0x1001, 7) + b"e" * 64)
+    m = IPv6(src="2001:db8:ff::1", dst="2001:db8::1") / \
+        ICMPv6PacketTooBig(mtu=1280) / raw(esp6)
+    save("fuzz_ptb", "icmp6_esp", b"\x01\x05\xdc" + raw(m))
+
+
 def gen_pfk():
     src = os.path.join(ROOT, "fuzz_pfk_parse")
 
@@ -144,5 +190,7 @@ def gen_pfk():
 if __name__ == "__main__":
     gen_parse()
     gen_esp()
+    gen_frag()
+    gen_ptb()
     gen_pfk()
     print("seeds written under", ROOT, file=sys.stderr)

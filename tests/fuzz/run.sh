@@ -1,6 +1,6 @@
 #!/bin/sh
 # Build the libFuzzer targets with clang (ASan+UBSan) in build-fuzz/ and run
-# every executable named fuzz_* found there for FUZZ_SECONDS (default 20)
+# every executable named fuzz_* found there for FUZZ_SECONDS (default 15)
 # each, starting from tests/fuzz/corpus/<target>/ when it exists (copied,
 # so runs do not grow the committed corpus).  Fails if any target crashes.
 # Called by scripts/test.sh's 'fuzz' stage; generic: drop a new target in
@@ -9,7 +9,7 @@ set -eu
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
 BUILD=${FUZZ_BUILD:-build-fuzz}
-SECS=${FUZZ_SECONDS:-20}
+SECS=${FUZZ_SECONDS:-15}
 JOBS=${JOBS:-$(nproc)}
 
 if [ -f "$BUILD/build.ninja" ]; then

@@ -43,8 +43,8 @@ def inner(mode, ns, d):
 idle sleep 10 200
 control-socket {d}/pfkey.sock
 setkey setkey.conf
-acquire-retry-ms 10000
-acquire-retries 1
+acquire-retry-ms {retry}
+acquire-retries 2
 acquire-timeout {tmo}
 port a device net_af_packet0,iface=dpa0
 port a role protected address 10.0.1.1/24
@@ -52,7 +52,8 @@ port b device net_pcap0,rx_pcap={d}/empty.pcap,tx_pcap={d}/out1.pcap
 port b role unprotected address 192.0.2.1/24
 neighbor 10.0.1.2 {host} dev a
 neighbor 192.0.2.2 {peer} dev b
-""".format(d=d, host=host, peer=C.PEER, tmo=1 if mode == "timeout" else 30)
+""".format(d=d, host=host, peer=C.PEER, tmo=2 if mode == "timeout" else 30,
+           retry=600 if mode == "timeout" else 10000)
     with open(os.path.join(d, "dpsecd.conf"), "w") as f:
         f.write(conf)
 
@@ -82,9 +83,9 @@ neighbor 192.0.2.2 {peer} dev b
             dst = K.ext_addr(ex[K.EXT_ADDR_DST])
             if (src, dst) != (C.GW, C.PEER_IP):
                 errors.append("ACQUIRE for %s -> %s" % (src, dst))
-        more = cl.wait(K.ACQUIRE, 0.5)
+        more = cl.wait(K.ACQUIRE, 0.3)
         if more is not None:
-            errors.append("a second ACQUIRE")
+            errors.append("a second ACQUIRE within 0.3 s")
         if mode == "getspi" and acq is not None:
             cl.send(K.msg(K.GETSPI, [K.addr_ext(K.EXT_ADDR_SRC, C.GW),
                                      K.addr_ext(K.EXT_ADDR_DST, C.PEER_IP),
@@ -124,7 +125,15 @@ neighbor 192.0.2.2 {peer} dev b
         else:
             spi = 0
             send(5, 10)
-            time.sleep(3.0)     # acquire-timeout 1 s + sad_tick
+            # acquire-retry-ms 600, acquire-retries 2: two retransmissions,
+            # then the entry expires (acquire-timeout 2 s + sad_tick).
+            n = 0
+            end = time.time() + 3.5
+            while time.time() < end:
+                if cl.wait(K.ACQUIRE, max(0.05, end - time.time())):
+                    n += 1
+            if n != 2:
+                errors.append("%d retransmitted ACQUIREs, want 2" % n)
         time.sleep(0.5)
         cl.close()
         stats = dp.stop()

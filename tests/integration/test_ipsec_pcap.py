@@ -12,7 +12,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from dpsecd_run import Dpsecd  # noqa: E402
+from dpsecd_run import Dpsecd, telemetry  # noqa: E402
 import ipsec_common as C  # noqa: E402
 
 from scapy.all import IP, UDP, ICMP, Ether, Raw, rdpcap, wrpcap  # noqa: E402
@@ -81,10 +81,11 @@ def main():
     conf = os.path.join(d, "dpsecd.conf")
     with open(conf, "w") as f:
         f.write(C.conf(d))
-    dp = Dpsecd(conf, d)
+    dp = Dpsecd(conf, d, telemetry=True)
     try:
         dp.start()
-        time.sleep(1.5)
+        time.sleep(2.2)     # /dpsec/sa is refreshed every second
+        tel = telemetry(dp.prefix, "/dpsec/sa")
         stats = dp.stop()
     finally:
         dp.cleanup()
@@ -140,6 +141,10 @@ def main():
     check(sin.get("in_packets") == 21 and sin["drops"]["replay"] == 1 and
           sin["drops"]["auth"] == 1 and sin["drops"]["policy"] == 1,
           "SA in counters %s" % sin)
+    tsa = {v["spi"]: v for v in tel.values()}
+    check(tsa.get(C.SPI_OUT, {}).get("out_packets") == 40 and
+          tsa.get(C.SPI_IN, {}).get("in_packets") == 21,
+          "telemetry /dpsec/sa: %s" % tel)
     if errors:
         for e in errors:
             print("FAIL: " + e)
