@@ -20,6 +20,7 @@ ratio.
   bench/gateway/run.py                 # the standard run (BENCHMARKS.md)
   bench/gateway/run.py --profile quick # a few points
   bench/gateway/run.py --smoke         # CI: one point per direction, checks
+  bench/gateway/run.py --generator memif  # a separate generator process
   bench/gateway/run.py --help
 
 Needs root (DPDK vdevs), a built tree (--build, default build/), and
@@ -197,7 +198,7 @@ def write_setkey(path, p):
         f.write("\n".join(out) + "\n")
 
 
-def write_conf(path, d, p, pcaps, sink):
+def write_conf(path, d, p, pcaps, sink, gen="pcap"):
     """One source port per worker (net_pcap has one rx queue and no RSS,
     so dpsecd gives each port one queue; ports' queues go round-robin to
     the workers), declared first so that they are the first net_pcap vdevs
@@ -214,14 +215,20 @@ def write_conf(path, d, p, pcaps, sink):
             role = "role unprotected address 192.0.%d.1/24 mtu 9000" % (100 + k)
         else:
             role = "role protected address 10.0.%d.1/24" % (100 + k)
-        ports.append("port %s device net_pcap%d,rx_pcap=%s,infinite_rx=1 %s" % (name, k, pc, role))
+        if gen == "memif":
+            dev = "net_memif%d,role=server,socket=%s/memif%d.sock,id=0,mac=%s" % (
+                k, d, k, SRC_MAC % k)
+        else:
+            dev = "net_pcap%d,rx_pcap=%s,infinite_rx=1" % (k, pc)
+        ports.append("port %s device %s %s" % (name, dev, role))
         ports.append("port %s mbufs %d" % (name, mbufs))
     if sink == "null":
         snk = "net_null0,no-rx=1"
     else:
         open(os.path.join(d, "empty.pcap"), "wb").write(
             struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-        snk = "net_pcap%d,rx_pcap=%s/empty.pcap,tx_pcap=%s" % (len(pcaps), d, sink)
+        snk = "net_pcap%d,rx_pcap=%s/empty.pcap,tx_pcap=%s" % (
+            0 if gen == "memif" else len(pcaps), d, sink)
     if p["dir"] == "decrypt":
         ports.append("port a device %s %s" % (snk, prot))
     else:
@@ -355,9 +362,57 @@ class Gateway:
             return json.load(f)
 
     def cleanup(self):
+        if getattr(self, "gen", None):
+            self.gen.stop()
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        shutil.rmtree(os.path.join("/var/run/dpdk", self.prefix), ignore_errors=True)
+
+
+class Generator:
+    """A separate generator process over net_memif: dpdk-testpmd in io
+    forwarding mode between a net_pcap infinite_rx port (the same pcap the
+    built-in source would replay) and a memif client port per dpsecd
+    source port (testpmd pairs ports 0-1, 2-3, ...).  Its lcores sit on
+    CPU 0 with dpsecd's control thread, away from the workers (CPU 1..).
+    Packets the memif ring cannot take are dropped by the generator, not
+    counted by dpsecd."""
+
+    def __init__(self, d, pcaps, npk, workers):
+        self.prefix = "dpsec-bgen-%d-%d" % (os.getpid(), int(time.time() * 1000) % 100000)
+        self.logf = os.path.join(d, "generator.log")
+        vdevs = []
+        for k, pc in enumerate(pcaps):
+            vdevs += ["--vdev", "net_pcap%d,rx_pcap=%s,infinite_rx=1" % (k, pc),
+                      "--vdev", "net_memif%d,role=client,socket=%s/memif%d.sock,id=0" % (k, d, k)]
+        self.cmd = [shutil.which("dpdk-testpmd") or "dpdk-testpmd",
+                    "--lcores", "0@0," + ",".join("%d@0" % (i + 1) for i in range(workers)),
+                    "--no-huge", "--no-pci", "-m", str(256 + npk * 3 // 1024),
+                    "--file-prefix", self.prefix, "--log-level", "notice"] + vdevs + \
+                   ["--", "--forward-mode=io", "--nb-cores=%d" % workers,
+                    "--total-num-mbufs=%d" % (npk + 8192), "--stats-period", "1",
+                    "--rxq=1", "--txq=1"]
+        self.proc = None
+
+    def start(self):
+        self.log = open(self.logf, "w+")
+        self.proc = subprocess.Popen(self.cmd, stdout=self.log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL)
+        time.sleep(0.5)
+        if self.proc.poll() is not None:
+            with open(self.logf) as f:
+                raise RuntimeError("generator exited:\n" + f.read()[-2000:])
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
         shutil.rmtree(os.path.join("/var/run/dpdk", self.prefix), ignore_errors=True)
 
 
@@ -371,12 +426,17 @@ def run_point(args, p, sink="null", keep=None):
         p["npk"] = npk
         write_setkey(os.path.join(d, "setkey.conf"), p)
         conf = os.path.join(d, "dpsecd.conf")
-        mbufs = write_conf(conf, d, p, pcaps, sink)
+        gen = getattr(args, "generator", "pcap")
+        p["gen"] = gen
+        mbufs = write_conf(conf, d, p, pcaps, sink, gen)
         mem = 256 + mbufs * 3 // 1024 + p["sas"] // 50 + p["policies"] // 200
         gw = Gateway(args, d, conf, p, mem)
         try:
             t0 = time.time()
             gw.start()
+            if gen == "memif":
+                gw.gen = Generator(d, pcaps, npk, p["workers"])
+                gw.gen.start()
             p["startup_s"] = time.time() - t0
             gw.tids = worker_threads(gw.proc.pid)
             p["settle_s"] = settle_spd(gw.proc.pid) if p["policies"] > 1000 else 0.0
@@ -388,6 +448,8 @@ def run_point(args, p, sink="null", keep=None):
             prof = None
             if args.perf and p.get("perf"):
                 prof = perf_profile(gw, d)
+            if getattr(gw, "gen", None):
+                gw.gen.stop()
             final = gw.stop()
         finally:
             gw.cleanup()
@@ -632,7 +694,7 @@ def fmt_size(s):
     return str(s)
 
 
-HEAD = ("dir", "alg", "engine", "fam", "frame", "flows", "SAs", "pol", "wk",
+HEAD = ("dir", "gen", "alg", "engine", "fam", "frame", "flows", "SAs", "pol", "wk",
         "Mpps", "+-", "Gbps-L2", "Gbps-IP", "Mpps/cpu", "cyc/pkt", "drops", "%byp", "%raw")
 
 
@@ -648,7 +710,7 @@ def table(rows, raw):
             k = (eng, r["alg"], esp_buf(r["size"], r["fam"]))
             if k in raw and raw[k]:
                 pr = "%.0f" % (100 * r["mpps_cpu"] / r["workers"] / raw[k])
-        out.append((r["dir"], r.get("label_alg", r["alg"]), r.get("label_engine", "-" if r["dir"] == "bypass" else r["engine"]),
+        out.append((r["dir"], r.get("gen", "pcap"), r.get("label_alg", r["alg"]), r.get("label_engine", "-" if r["dir"] == "bypass" else r["engine"]),
                     "v%d" % r["fam"], fmt_size(r["size"]), str(r["flows"]), str(r["sas"]),
                     str(r["policies"]), str(r["workers"]),
                     "%.3f" % r["mpps"], "%.3f" % r["mpps_spread"], "%.2f" % r["gbps_l2"],
@@ -852,6 +914,9 @@ def main():
     ap.add_argument("--raw-cpu", type=float, default=0.5,
                     help="target CPU seconds per dpdk-test-crypto-perf point")
     ap.add_argument("--perf", action="store_true", help="perf record the 64/1420 B encrypt points")
+    ap.add_argument("--generator", choices=("pcap", "memif"), default="pcap",
+                    help="pcap: net_pcap infinite_rx inside dpsecd (default); memif: "
+                    "a separate dpdk-testpmd replaying the same pcaps over net_memif")
     ap.add_argument("--only", default="", help="run only points whose dir matches (bypass,encrypt,...)")
     ap.add_argument("--keep", help="keep each point's pcaps, setkey file, config and log under this directory")
     ap.add_argument("--json", help="write every row here")
@@ -884,7 +949,7 @@ def main():
         if "setkey" not in h.stdout + h.stderr:
             print("SKIP: this dpsecd has no IPsec datapath (no 'setkey' directive)")
             sys.exit(77)
-        args.warmup = min(args.warmup, 0.3)
+        args.warmup = min(args.warmup, 0.2)
         args.interval = min(args.interval, 0.3)
         args.repeat = min(args.repeat, 2)
         smoke(args)
