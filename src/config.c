@@ -550,6 +550,8 @@ U32_DIR(dir_larval_total, ipsec.larval_queue_total, "larval-queue-total", 1,
     1u << 20)
 U32_DIR(dir_ipsec_ring, ipsec.ring, "ipsec-ring", 64, 1u << 16)
 U32_DIR(dir_max_sa, ipsec.max_sa, "max-sa", 16, 1u << 22)
+U32_DIR(dir_crypto_sessions, ipsec.crypto_sessions, "crypto-sessions", 64,
+    1u << 22)
 
 static int
 dir_setkey(struct parse_ctx *p, int argc, char **argv)
@@ -763,6 +765,9 @@ static const struct directive directives[] = {
 	{ "ipsec-ring", 1, 1, dir_ipsec_ring, "N",
 	  "per-worker rings for packets awaiting SAs (default 1024)" },
 	{ "max-sa", 1, 1, dir_max_sa, "N", "SAs in the SAD (default 65536)" },
+	{ "crypto-sessions", 1, 1, dir_crypto_sessions, "N",
+	  "cryptodev sessions for all SAs; beyond them SAs run on openssl "
+	  "(default 4096)" },
 };
 
 void
@@ -797,6 +802,7 @@ config_defaults(struct dpsec_config *cfg)
 	cfg->ipsec.larval_queue_total = 8192;
 	cfg->ipsec.ring = 1024;
 	cfg->ipsec.max_sa = 65536;
+	cfg->ipsec.crypto_sessions = 4096;
 }
 
 void

@@ -6,6 +6,7 @@
  * xform_cdev.c.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 
 #include <openssl/crypto.h>
@@ -23,6 +24,7 @@ struct xform_engine_ops *xform_engines[XFORM_ENGINE_MAX];
 unsigned int xform_n_workers = 1;
 static enum xform_engine engine_for[256];	/* [C] by ealg, 0 = auto */
 static bool initialized;
+static uint64_t cdev_fallbacks;	/* [C] sessions moved to openssl */
 
 static const char *const engine_names[XFORM_ENGINE_MAX] = {
 	[XFORM_ENGINE_DEFAULT] = "default",
@@ -225,6 +227,23 @@ xform_session_create(uint8_t ealg, const uint8_t *ekey, uint16_t ekey_len,
 			rc = s->eng->session_init(s);
 		}
 	}
+	if (rc < 0 && s->engine != XFORM_ENGINE_OPENSSL &&
+	    s->engine != XFORM_ENGINE_SODIUM &&
+	    xform_engine_supports(XFORM_ENGINE_OPENSSL, ealg, aalg, flags)) {
+		/*
+		 * A cryptodev's session pool is sized at init (config
+		 * crypto-sessions); an SA beyond it still works in software
+		 * rather than failing the ADD/UPDATE.  Counted, and logged
+		 * once per 1024 so a bulk load does not flood the log.
+		 */
+		if ((cdev_fallbacks++ % 1024) == 0)
+			XFORM_LOG(WARNING, "engine %s out of sessions, SA "
+			    "falls back to openssl (%" PRIu64 " so far)",
+			    s->eng->name, cdev_fallbacks);
+		s->eng = xform_engines[XFORM_ENGINE_OPENSSL];
+		s->engine = XFORM_ENGINE_OPENSSL;
+		rc = s->eng->session_init(s);
+	}
 	if (rc < 0) {
 		xform_wipe(s, sizeof(*s));
 		free(s);
@@ -232,6 +251,12 @@ xform_session_create(uint8_t ealg, const uint8_t *ekey, uint16_t ekey_len,
 		return NULL;
 	}
 	return s;
+}
+
+uint64_t
+xform_session_fallbacks(void)
+{
+	return cdev_fallbacks;
 }
 
 void

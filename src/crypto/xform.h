@@ -244,6 +244,17 @@ uint16_t xform_process_burst(struct xform_session *s, unsigned int worker,
 /** The engine the session actually runs on.  Thread: any. */
 enum xform_engine xform_session_engine(const struct xform_session *s);
 
+/**
+ * Sessions that a cryptodev engine could not take (session pool exhausted
+ * -- see xform_config.cdev_sessions -- or a device error) and that were
+ * created on OpenSSL instead.
+ *
+ * Thread contract: control thread only.
+ * @return the count since xform_init().
+ */
+uint64_t xform_session_fallbacks(void);
+
+
 /** ICV bytes the session writes/verifies.  Thread: any. */
 uint8_t xform_session_icv_len(const struct xform_session *s);
 
