@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <openssl/crypto.h>
 #include <sodium.h>
@@ -237,9 +238,10 @@ xform_session_create(uint8_t ealg, const uint8_t *ekey, uint16_t ekey_len,
 		 * once per 1024 so a bulk load does not flood the log.
 		 */
 		if ((cdev_fallbacks++ % 1024) == 0)
-			XFORM_LOG(WARNING, "engine %s out of sessions, SA "
+			XFORM_LOG(WARNING, "engine %s cannot take the "
+			    "session (%s; pool: config crypto-sessions), SA "
 			    "falls back to openssl (%" PRIu64 " so far)",
-			    s->eng->name, cdev_fallbacks);
+			    s->eng->name, strerror(-rc), cdev_fallbacks);
 		s->eng = xform_engines[XFORM_ENGINE_OPENSSL];
 		s->engine = XFORM_ENGINE_OPENSSL;
 		rc = s->eng->session_init(s);
