@@ -10,8 +10,9 @@ registers on the control socket.
                  of the 30 leaves as ESP, in order, seq 1..30, decrypted by
                  scapy to the forwarded original.
   --mode add:    the same answered with one ADD.
-  --mode timeout: no answer; acquire-timeout 1 s: the queued packets are
-                 dropped and counted (larval queue expired), none leaves.
+  --mode timeout: no answer; acquire-timeout 3 s: two retransmissions,
+                 then the queued packets are dropped and counted (larval
+                 queue expired), none leaves.
 """
 import os
 import subprocess
@@ -52,7 +53,7 @@ port b device net_pcap0,rx_pcap={d}/empty.pcap,tx_pcap={d}/out1.pcap
 port b role unprotected address 192.0.2.1/24
 neighbor 10.0.1.2 {host} dev a
 neighbor 192.0.2.2 {peer} dev b
-""".format(d=d, host=host, peer=C.PEER, tmo=2 if mode == "timeout" else 30,
+""".format(d=d, host=host, peer=C.PEER, tmo=3 if mode == "timeout" else 30,
            retry=600 if mode == "timeout" else 10000)
     with open(os.path.join(d, "dpsecd.conf"), "w") as f:
         f.write(conf)
@@ -125,10 +126,13 @@ neighbor 192.0.2.2 {peer} dev b
         else:
             spi = 0
             send(5, 10)
-            # acquire-retry-ms 600, acquire-retries 2: two retransmissions,
-            # then the entry expires (acquire-timeout 2 s + sad_tick).
+            # acquire-retry-ms 600, acquire-retries 2: two retransmissions
+            # (0.6 s, 1.2 s), then the entry expires.  The SAD's clock
+            # counts whole seconds and sad_tick runs at 10 Hz, so
+            # acquire-timeout 3 expires 2-3 s after the acquire: after both
+            # retransmissions, whatever the sub-second phase.
             n = 0
-            end = time.time() + 3.5
+            end = time.time() + 4.5
             while time.time() < end:
                 if cl.wait(K.ACQUIRE, max(0.05, end - time.time())):
                     n += 1
