@@ -660,6 +660,15 @@ acq_init(struct dp_app *app, char *err, size_t errlen)
 	memset(&cp, 0, sizeof(cp));
 	cp.path = cfg->ctrl.socket_path;
 	cp.mode = cfg->ctrl.socket_mode;
+	RTE_BUILD_BUG_ON(CFG_CTRL_ALLOW != CTRL_MAX_ALLOW);
+	for (unsigned int i = 0; i < cfg->ctrl.n_allow_uid; i++)
+		cp.allow_uid[i] = (uid_t)cfg->ctrl.allow_uid[i];
+	cp.n_allow_uid = cfg->ctrl.n_allow_uid;
+	for (unsigned int i = 0; i < cfg->ctrl.n_allow_gid; i++)
+		cp.allow_gid[i] = (gid_t)cfg->ctrl.allow_gid[i];
+	cp.n_allow_gid = cfg->ctrl.n_allow_gid;
+	cp.max_clients = cfg->ctrl.max_clients;
+	cp.client_queue_bytes = cfg->ctrl.client_queue;
 	if (cfg->ctrl.socket_owner[0] != '\0' &&
 	    socket_owner(cfg->ctrl.socket_owner, &cp.owner, &cp.group) != 0) {
 		snprintf(err, errlen, "control-socket: unknown owner '%s'",

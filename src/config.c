@@ -501,6 +501,37 @@ fname(struct parse_ctx *p, int argc, char **argv)			\
 }
 
 U32_DIR(dir_mbufs, mbufs, "mbufs", 256, 16u << 20)
+U32_DIR(dir_ctrl_clients, ctrl.max_clients, "control-clients", 1, 4096)
+U32_DIR(dir_ctrl_queue, ctrl.client_queue, "control-queue", 65536, 1u << 30)
+
+/* control-allow uid|gid ID...: numeric ids, repeatable, CFG_CTRL_ALLOW each. */
+static int
+dir_ctrl_allow(struct parse_ctx *p, int argc, char **argv)
+{
+	struct cfg_ctrl *c = &p->cfg->ctrl;
+	uint32_t *ids, *n, id;
+	int i, rc;
+
+	if (strcmp(argv[1], "uid") == 0) {
+		ids = c->allow_uid;
+		n = &c->n_allow_uid;
+	} else if (strcmp(argv[1], "gid") == 0) {
+		ids = c->allow_gid;
+		n = &c->n_allow_gid;
+	} else
+		return perr(p, "control-allow: want uid or gid, not '%s'",
+		    argv[1]);
+	for (i = 2; i < argc; i++) {
+		if ((rc = parse_u32(p, "control-allow id", argv[i], 0,
+		    UINT32_MAX - 1, &id)) != 0)
+			return rc;
+		if (*n >= CFG_CTRL_ALLOW)
+			return perr(p, "control-allow: more than %d %ss",
+			    CFG_CTRL_ALLOW, argv[1]);
+		ids[(*n)++] = id;
+	}
+	return 0;
+}
 U32_DIR(dir_mbuf_cache, mbuf_cache, "mbuf-cache", 0, 512)
 U16_DIR(dir_rx_desc, rx_desc, "rx-desc", 32, 16384)
 U16_DIR(dir_tx_desc, tx_desc, "tx-desc", 32, 16384)
@@ -745,6 +776,12 @@ static const struct directive directives[] = {
 	  "fragmented ESP datagrams in reassembly per worker (default 1024)" },
 	{ "reassembly-timeout-ms", 1, 1, dir_reasm_timeout, "MS",
 	  "an incomplete datagram is dropped after MS (default 2000)" },
+	{ "control-allow", 2, 17, dir_ctrl_allow, "uid|gid ID...",
+	  "peers (besides root) allowed on the control socket (repeatable)" },
+	{ "control-clients", 1, 1, dir_ctrl_clients, "N",
+	  "control socket clients at once; more are refused (default 64)" },
+	{ "control-queue", 1, 1, dir_ctrl_queue, "BYTES",
+	  "output queued per control client (default 1048576)" },
 	{ "control-socket", 1, 5, dir_ctrl_socket, "PATH [owner USER[:GROUP]] [mode OCTAL]",
 	  "PF_KEY control socket (default /run/dpsec/pfkey.sock)" },
 	{ "setkey", 1, 1, dir_setkey, "FILE",
@@ -794,6 +831,8 @@ config_defaults(struct dpsec_config *cfg)
 	cfg->mtu.reasm_timeout_ms = 2000;
 	strcpy(cfg->ctrl.socket_path, "/run/dpsec/pfkey.sock");
 	cfg->ctrl.socket_mode = 0600;
+	cfg->ctrl.max_clients = 64;
+	cfg->ctrl.client_queue = 1u << 20;
 	cfg->ipsec.acquire_retry_ms = 1000;
 	cfg->ipsec.acquire_retries = 3;
 	cfg->ipsec.acquire_timeout = 30;

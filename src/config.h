@@ -106,11 +106,19 @@ struct cfg_mtu {
 	uint32_t	 reasm_timeout_ms;
 };
 
-/* Control socket (src/ctrl); stored now, used when ctrl lands. */
+#define CFG_CTRL_ALLOW	16	/* = CTRL_MAX_ALLOW in src/ctrl/ctrl.h */
+
+/* Control socket (src/ctrl, docs/ctrl.md). */
 struct cfg_ctrl {
 	char		 socket_path[CFG_PATH_LEN];
 	char		 socket_owner[CFG_NAME_LEN];	/* user[:group], "" = keep */
 	uint32_t	 socket_mode;			/* 0: default 0600 */
+	uint32_t	 allow_uid[CFG_CTRL_ALLOW];	/* besides uid 0 */
+	uint32_t	 n_allow_uid;
+	uint32_t	 allow_gid[CFG_CTRL_ALLOW];
+	uint32_t	 n_allow_gid;
+	uint32_t	 max_clients;
+	uint32_t	 client_queue;			/* bytes per client */
 };
 
 /* IPsec datapath (docs/datapath.md). */

@@ -280,6 +280,53 @@ static const struct bad_case bad[] = {
 	  "bad.conf: 9 static neighbors need neighbor-max >= 18" },
 };
 
+/* Control socket peers and limits (docs/config.md, docs/ctrl.md). */
+static void
+test_ctrl_directives(void **state)
+{
+	static const struct { const char *text, *err; } bad_ctrl[] = {
+		{ "control-allow user 5\n",
+		  "c.conf:1: control-allow: want uid or gid, not 'user'" },
+		{ "control-allow uid x\n",
+		  "c.conf:1: control-allow id: 'x' is not a number" },
+		{ "control-allow gid 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15\n"
+		  "control-allow gid 16 17\n",
+		  "c.conf:2: control-allow: more than 16 gids" },
+		{ "control-clients 0\n",
+		  "c.conf:1: control-clients: 0 out of range 1..4096" },
+	};
+	struct dpsec_config c;
+	char err[CFG_ERR_LEN];
+	unsigned int i;
+
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(c.ctrl.n_allow_uid, 0);
+	assert_int_equal(c.ctrl.n_allow_gid, 0);
+	assert_int_equal(c.ctrl.max_clients, 64);
+	assert_int_equal(c.ctrl.client_queue, 1u << 20);
+	assert_int_equal(config_parse_string(&c, "c.conf",
+	    "control-allow uid 1000 1001\ncontrol-allow gid 50\n"
+	    "control-allow uid 7\ncontrol-clients 8\ncontrol-queue 65536\n"
+	    "port p device net_null0 role protected\n", err, sizeof(err)), 0);
+	assert_int_equal(c.ctrl.n_allow_uid, 3);
+	assert_int_equal(c.ctrl.allow_uid[0], 1000);
+	assert_int_equal(c.ctrl.allow_uid[2], 7);
+	assert_int_equal(c.ctrl.n_allow_gid, 1);
+	assert_int_equal(c.ctrl.allow_gid[0], 50);
+	assert_int_equal(c.ctrl.max_clients, 8);
+	assert_int_equal(c.ctrl.client_queue, 65536);
+	config_free(&c);
+	for (i = 0; i < sizeof(bad_ctrl) / sizeof(bad_ctrl[0]); i++) {
+		config_defaults(&c);
+		err[0] = '\0';
+		assert_int_equal(config_parse_string(&c, "c.conf",
+		    bad_ctrl[i].text, err, sizeof(err)), -EINVAL);
+		assert_string_equal(err, bad_ctrl[i].err);
+		config_free(&c);
+	}
+}
+
 /* Issue 8's directives (docs/mtu.md): defaults, values, errors. */
 static void
 test_mtu_directives(void **state)
@@ -465,6 +512,7 @@ main(void)
 		cmocka_unit_test(test_workers_idle),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_mtu_directives),
+		cmocka_unit_test(test_ctrl_directives),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_too_many_words),
 		cmocka_unit_test(test_file),
