@@ -130,6 +130,23 @@ dp_mtu_fini(struct dp_app *app)
 }
 
 void
+dp_mtu_drain(struct dp_app *app)
+{
+	struct dp_mtu *mt = app->mtu;
+	unsigned int i;
+	uint64_t n;
+
+	if (mt == NULL)
+		return;
+	for (i = 0; i < app->nworkers; i++) {
+		n = frag_rx_flush(mt->w[i].rx);
+		if (n > 0)
+			DP_CNT_ADD(app_ctrl_stats(app)->drops[DP_DROP_SHUTDOWN],
+			    n);
+	}
+}
+
+void
 dp_mtu_print(const struct dp_app *app, FILE *f)
 {
 	const struct dp_mtu *mt = app->mtu;

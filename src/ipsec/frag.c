@@ -478,6 +478,28 @@ frag_rx_expire(struct frag_rx *fr, uint64_t now)
 	rte_ip_frag_free_death_row(&fr->dr, 0);
 }
 
+uint64_t
+frag_rx_flush(struct frag_rx *fr)
+{
+	uint64_t total = 0, n;
+	uint32_t i;
+
+	if (fr == NULL)
+		return 0;
+	rte_ip_frag_free_death_row(&fr->dr, 0);
+	/* Every entry is "expired" at the end of time; the death row takes
+	 * a bounded number per call. */
+	do {
+		rte_ip_frag_table_del_expired_entries(fr->tbl, &fr->dr,
+		    UINT64_MAX);
+		for (n = 0, i = 0; i < fr->dr.cnt; i++)
+			n += fr->dr.row[i]->nb_segs;
+		total += n;
+		rte_ip_frag_free_death_row(&fr->dr, 0);
+	} while (n > 0);
+	return total;
+}
+
 /* Pre-checks rte_ip_frag does not make; returns a drop reason or -1. */
 static int
 check_fragment(const struct frag_rx *fr, const struct rte_mbuf *m, bool v4)

@@ -237,6 +237,14 @@ uint16_t frag_rx_burst(struct frag_rx *fr, struct rte_mbuf *mb[], uint16_t n,
 /** Drop every expired datagram now (idle workers).  Owner only. */
 void frag_rx_expire(struct frag_rx *fr, uint64_t now);
 
+/**
+ * Free every fragment the table holds (incomplete datagrams) and return
+ * how many mbufs that was; not counted in the table's drop counters (the
+ * caller decides the reason, dpsecd: "shutdown").  Owner only, or any
+ * thread once the owner stopped.
+ */
+uint64_t frag_rx_flush(struct frag_rx *fr);
+
 /** Counters (owner writes relaxed; any thread reads).  */
 void frag_rx_stats(const struct frag_rx *fr, struct frag_rx_stats *st);
 
