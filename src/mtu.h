@@ -59,6 +59,13 @@ void dp_mtu_fini(struct dp_app *app);
  */
 void dp_mtu_drain(struct dp_app *app);
 
+/**
+ * Append the "mtu" member (the counters that are not drop reasons:
+ * fragments made, datagrams reassembled, ICMP sent and suppressed) to an
+ * open JSON object.  Thread: control thread.
+ */
+void dp_mtu_write_json(const struct dp_app *app, FILE *f);
+
 /** Print the counters that are not drop reasons.  Thread: control. */
 void dp_mtu_print(const struct dp_app *app, FILE *f);
 

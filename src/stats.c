@@ -10,6 +10,7 @@
 #include <rte_mempool.h>
 
 #include "acquire.h"
+#include "mtu.h"
 #include "stats.h"
 
 struct pool_walk {
@@ -163,6 +164,7 @@ stats_write_json(const struct dp_app *app, const char *path)
 		    app->stats[i].idle_sleeps);
 	fprintf(f, "\n  ]");
 	acq_write_json((struct dp_app *)app, f);
+	dp_mtu_write_json(app, f);
 	stats_pools_json(f);
 	fprintf(f, "\n}\n");
 	if (fclose(f) != 0)
