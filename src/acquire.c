@@ -621,6 +621,7 @@ acq_init(struct dp_app *app, char *err, size_t errlen)
 	xc.n_workers = app->nworkers;
 	xc.use_cryptodev = true;	/* vdevs given to EAL, PCI devices */
 	xc.cdev_sessions = cfg->ipsec.crypto_sessions;
+	xc.icv_pmd_verify = cfg->ipsec.icv_pmd_verify;
 	xc.socket_id = SOCKET_ID_ANY;
 	if ((rc = xform_init(&xc)) != 0) {
 		snprintf(err, errlen, "crypto engines: %s", strerror(-rc));

@@ -593,6 +593,20 @@ dir_setkey(struct parse_ctx *p, int argc, char **argv)
 	return 0;
 }
 
+/* crypto-icv-verify constant-time|pmd (docs/crypto.md, "ICV comparison") */
+static int
+dir_icv_verify(struct parse_ctx *p, int argc, char **argv)
+{
+	if (strcmp(argv[1], "constant-time") == 0)
+		p->cfg->ipsec.icv_pmd_verify = false;
+	else if (strcmp(argv[1], "pmd") == 0)
+		p->cfg->ipsec.icv_pmd_verify = true;
+	else
+		return perr(p, "crypto-icv-verify: expected constant-time or "
+		    "pmd, got '%s'", argv[1]);
+	return 0;
+}
+
 static int
 dir_route_table(struct parse_ctx *p, int argc, char **argv)
 {
@@ -784,6 +798,9 @@ static const struct directive directives[] = {
 	  "output queued per control client (default 1048576)" },
 	{ "control-socket", 1, 5, dir_ctrl_socket, "PATH [owner USER[:GROUP]] [mode OCTAL]",
 	  "PF_KEY control socket (default /run/dpsec/pfkey.sock)" },
+	{ "crypto-icv-verify", 1, 1, dir_icv_verify, "constant-time|pmd",
+	  "inbound ICV compare: constant-time (default) or by the PMD "
+	  "(faster AEAD on aesni_mb, memcmp)" },
 	{ "setkey", 1, 1, dir_setkey, "FILE",
 	  "setkey(8)-syntax file (SAs, policies) applied at start" },
 	{ "acquire-retry-ms", 1, 1, dir_acq_retry, "MS",

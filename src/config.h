@@ -132,6 +132,7 @@ struct cfg_ipsec {
 	uint32_t	 larval_queue_total;	/* packets queued in total */
 	uint32_t	 ring;			/* per-worker acquire/release rings */
 	uint32_t	 max_sa;
+	bool		 icv_pmd_verify;	/* crypto-icv-verify pmd */
 	uint32_t	 crypto_sessions;	/* cryptodev session pool */
 };
 

@@ -25,6 +25,7 @@ struct xform_engine_ops *xform_engines[XFORM_ENGINE_MAX];
 unsigned int xform_n_workers = 1;
 static enum xform_engine engine_for[256];	/* [C] by ealg, 0 = auto */
 static bool initialized;
+static bool icv_pmd_verify;	/* [C] XFORM_F_PMD_VERIFY on every session */
 static uint64_t cdev_fallbacks;	/* [C] sessions moved to openssl */
 
 static const char *const engine_names[XFORM_ENGINE_MAX] = {
@@ -89,6 +90,7 @@ xform_init(const struct xform_config *cfg)
 	if (initialized)
 		return -EALREADY;
 	xform_n_workers = cfg->n_workers;
+	icv_pmd_verify = cfg->icv_pmd_verify;
 	for (i = 0; i < 256; i++)
 		engine_for[i] = cfg->engine_for != NULL ? cfg->engine_for[i] :
 		    XFORM_ENGINE_DEFAULT;
@@ -128,15 +130,49 @@ xform_engine_supports(enum xform_engine e, uint8_t ealg, uint8_t aalg,
 	    eng->supports(eng, ealg, aalg, flags);
 }
 
+bool
+xform_engine_icv_ct(enum xform_engine e, uint8_t ealg, uint8_t aalg,
+    uint32_t flags)
+{
+	const struct xform_engine_ops *eng;
+
+	if ((unsigned int)e >= XFORM_ENGINE_MAX)
+		return false;
+	eng = xform_engines[e];
+	if (eng == NULL || !eng->present)
+		return false;
+	if (icv_pmd_verify)
+		flags |= XFORM_F_PMD_VERIFY;
+	return eng->icv_ct == NULL || eng->icv_ct(eng, ealg, aalg, flags);
+}
+
+/*
+ * May the default put this session on e?  Outbound compares nothing;
+ * inbound needs a constant-time ICV comparison unless the operator chose
+ * the PMD's own (XFORM_F_PMD_VERIFY).
+ */
+static bool
+default_ok(enum xform_engine e, uint8_t ealg, uint8_t aalg, uint32_t flags,
+    enum xform_dir dir)
+{
+	if (!xform_engine_supports(e, ealg, aalg, flags))
+		return false;
+	return dir == XFORM_DIR_OUT || (flags & XFORM_F_PMD_VERIFY) != 0 ||
+	    xform_engine_icv_ct(e, ealg, aalg, flags);
+}
+
 enum xform_engine
-xform_engine_default(uint8_t ealg, uint8_t aalg, uint32_t flags)
+xform_engine_default(uint8_t ealg, uint8_t aalg, uint32_t flags,
+    enum xform_dir dir)
 {
 	const enum xform_engine *pref;
 	unsigned int i, n;
 	enum xform_engine e = engine_for[ealg];
 
+	if (icv_pmd_verify)
+		flags |= XFORM_F_PMD_VERIFY;
 	if (e != XFORM_ENGINE_DEFAULT &&
-	    xform_engine_supports(e, ealg, aalg, flags))
+	    default_ok(e, ealg, aalg, flags, dir))
 		return e;
 	if (ealg == DPSEC_EALG_CHACHA20_POLY1305) {
 		pref = pref_chacha;
@@ -149,7 +185,7 @@ xform_engine_default(uint8_t ealg, uint8_t aalg, uint32_t flags)
 		n = RTE_DIM(pref_aes);
 	}
 	for (i = 0; i < n; i++)
-		if (xform_engine_supports(pref[i], ealg, aalg, flags))
+		if (default_ok(pref[i], ealg, aalg, flags, dir))
 			return pref[i];
 	return XFORM_ENGINE_DEFAULT;
 }
@@ -174,6 +210,8 @@ xform_session_create(uint8_t ealg, const uint8_t *ekey, uint16_t ekey_len,
 		rte_errno = -rc;
 		return NULL;
 	}
+	if (icv_pmd_verify)
+		flags |= XFORM_F_PMD_VERIFY;
 	e = engine;
 	if (e != XFORM_ENGINE_DEFAULT &&
 	    !xform_engine_supports(e, ealg, aalg, flags)) {
@@ -185,7 +223,7 @@ xform_session_create(uint8_t ealg, const uint8_t *ekey, uint16_t ekey_len,
 		e = XFORM_ENGINE_DEFAULT;
 	}
 	if (e == XFORM_ENGINE_DEFAULT)
-		e = xform_engine_default(ealg, aalg, flags);
+		e = xform_engine_default(ealg, aalg, flags, dir);
 	if (e == XFORM_ENGINE_DEFAULT) {
 		rte_errno = ENOTSUP;
 		return NULL;
@@ -203,6 +241,7 @@ xform_session_create(uint8_t ealg, const uint8_t *ekey, uint16_t ekey_len,
 	s->aalg = aalg;
 	s->dir = dir;
 	s->esn = (flags & XFORM_F_ESN) != 0;
+	s->pmd_verify = (flags & XFORM_F_PMD_VERIFY) != 0;
 	s->md = xform_md_of(aalg);
 	s->icv_len = s->ea->icv_len != 0 ? s->ea->icv_len : s->aa->icv_len;
 	if (s->ea->aead)
@@ -215,16 +254,18 @@ xform_session_create(uint8_t ealg, const uint8_t *ekey, uint16_t ekey_len,
 	s->akey_len = akey_len;
 	if (akey_len > 0)
 		memcpy(s->akey, akey, akey_len);
+	s->icv_ct = xform_engine_icv_ct(e, ealg, aalg, flags);
 	rc = s->eng->session_init(s);
 	if (rc == -ENOTSUP && engine != XFORM_ENGINE_DEFAULT) {
 		/* E.g. sodium's AES-GCM is AES-256 only. */
-		e = xform_engine_default(ealg, aalg, flags);
+		e = xform_engine_default(ealg, aalg, flags, dir);
 		XFORM_LOG(WARNING, "engine %s cannot take this %s key, "
 		    "falling back to %s", s->eng->name, s->ea->name,
 		    xform_engine_name(e));
 		if (e != XFORM_ENGINE_DEFAULT && e != s->engine) {
 			s->eng = xform_engines[e];
 			s->engine = e;
+			s->icv_ct = xform_engine_icv_ct(e, ealg, aalg, flags);
 			rc = s->eng->session_init(s);
 		}
 	}
@@ -244,6 +285,7 @@ xform_session_create(uint8_t ealg, const uint8_t *ekey, uint16_t ekey_len,
 			    s->eng->name, strerror(-rc), cdev_fallbacks);
 		s->eng = xform_engines[XFORM_ENGINE_OPENSSL];
 		s->engine = XFORM_ENGINE_OPENSSL;
+		s->icv_ct = true;
 		rc = s->eng->session_init(s);
 	}
 	if (rc < 0) {
@@ -275,6 +317,12 @@ enum xform_engine
 xform_session_engine(const struct xform_session *s)
 {
 	return s->engine;
+}
+
+bool
+xform_session_icv_ct(const struct xform_session *s)
+{
+	return s->dir == XFORM_DIR_OUT || s->icv_ct;
 }
 
 uint8_t

@@ -13,15 +13,23 @@
  * the AAD (so that its IOVA is valid for hardware), a scratch digest and
  * the index of the op in the burst.
  *
- * HMACs are *generated* into the scratch digest and compared by us with
- * CRYPTO_memcmp (constant time), except where a PMD only accepts
- * hash-then-decrypt chains with VERIFY (crypto_aesni_mb): there the PMD
- * compares against a copy of the ICV in the scratch digest.  For ESN the 4 high-order bytes are
- * written over the first 4 ICV bytes and the auth length extended by 4,
- * so the PMD hashes them right after the payload (the inbound ICV bytes
- * are saved and restored).  AEAD tags are checked by the PMD (its compare
- * is not under our control).  GMAC hashes SPI||SN from the packet (the 8
- * bytes before auth_off), so ESN + GMAC is not offered here.
+ * HMACs and GMAC are *generated* into the scratch digest and compared by
+ * us with CRYPTO_memcmp (constant time).  A PMD that accepts
+ * hash-then-decrypt chains only with VERIFY (crypto_aesni_mb: 22.11's
+ * ipsec_mb_parse_xform() refuses GENERATE followed by DECRYPT) gets the
+ * inbound chain *split*: a hash-only GENERATE session, our compare, then a
+ * cipher-only DECRYPT session run on the ops that authenticated, so the
+ * payload of a forged packet is never decrypted.  With XFORM_F_PMD_VERIFY
+ * such a PMD gets the one-pass VERIFY chain instead and compares itself
+ * (aesni_mb: memcmp in verify_digest(), not constant time), against a
+ * copy of the ICV in the scratch digest.  For ESN the 4 high-order bytes
+ * are written over the first 4 ICV bytes and the auth length extended by
+ * 4, so the PMD hashes them right after the payload (the inbound ICV bytes
+ * are saved and restored).  AEAD tags are always checked by the PMD:
+ * crypto_openssl through EVP_DecryptFinal_ex (CRYPTO_memcmp inside
+ * OpenSSL), crypto_aesni_mb with memcmp; the inbound default avoids the
+ * latter (xform.c).  GMAC hashes SPI||SN from the packet (the 8 bytes
+ * before auth_off), so ESN + GMAC is not offered here.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -53,6 +61,7 @@ struct cdev_priv {
 
 struct cdev_dev {
 	struct xform_engine_ops ops;		/* first: ops.ctx == this */
+	enum xform_engine e;			/* [I] */
 	uint8_t dev_id;				/* [I] */
 	bool sess_per_worker;			/* [I] PMD sessions not
 						   shareable across qps */
@@ -67,8 +76,13 @@ struct cdev_sess {
 	enum cdev_kind kind;			/* [I] */
 	uint8_t iv_len;				/* [I] 12 or 16 */
 	bool pmd_verify;			/* [I] PMD compares the ICV */
+	bool split;				/* [I] inbound chain in two
+						   passes: hash, then
+						   decrypt */
 	unsigned int n_sess;			/* [I] 1 or n_workers */
-	void *sess[];				/* [I] PMD sessions */
+	void *sess[];				/* [I] PMD sessions: n_sess,
+						   then n_sess cipher-only
+						   ones if split */
 };
 
 static struct cdev_dev *devs[XFORM_ENGINE_MAX];
@@ -246,6 +260,68 @@ cdev_supports(const struct xform_engine_ops *eng, uint8_t ealg, uint8_t aalg,
 	return xf_capable(d->dev_id, xf_head(&x, true));
 }
 
+/*
+ * Which inbound ICVs does this device compare in constant time (see
+ * xform_engine_icv_ct() in xform.h)?  AEAD: only crypto_openssl, whose
+ * EVP_DecryptFinal_ex ends in CRYPTO_memcmp (OpenSSL 3.0
+ * CRYPTO_gcm128_finish; the ChaCha20-Poly1305 provider); crypto_aesni_mb
+ * uses memcmp (verify_digest()), other devices are unknown.  HMAC/GMAC:
+ * we compare, unless XFORM_F_PMD_VERIFY lets a PMD that refuses
+ * GENERATE-then-DECRYPT chains verify them (crypto_openssl does not).
+ */
+static bool
+cdev_icv_ct(const struct xform_engine_ops *eng, uint8_t ealg, uint8_t aalg,
+    uint32_t flags)
+{
+	const struct cdev_dev *d = eng->ctx;
+
+	if (d == NULL)
+		return false;
+	if (xform_is_aead(ealg))
+		return d->e == XFORM_ENGINE_CDEV_OPENSSL;
+	if (ealg != SADB_EALG_NULL && ealg != SADB_X_EALG_NULL_AES_GMAC &&
+	    aalg != SADB_AALG_NONE && (flags & XFORM_F_PMD_VERIFY) != 0)
+		return d->e == XFORM_ENGINE_CDEV_OPENSSL;
+	return true;
+}
+
+/* Create the PMD sessions of cs (n, or 2n when split); 0 or -errno. */
+static int
+sess_make(const struct cdev_dev *d, struct cdev_sess *cs, struct cdev_xf *x,
+    struct rte_crypto_sym_xform *head, unsigned int n)
+{
+	struct rte_crypto_sym_xform *xf;
+	unsigned int i, tot = cs->split ? 2 * n : n;
+	int rc;
+
+	if (cs->split)
+		x->a.next = NULL;	/* hash-only; x->c alone decrypts */
+	for (i = 0; i < tot; i++) {
+		xf = !cs->split ? head : i < n ? &x->a : &x->c;
+		rte_errno = 0;
+		cs->sess[i] = rte_cryptodev_sym_session_create(d->dev_id, xf,
+		    sess_pool);
+		if (cs->sess[i] == NULL) {
+			rc = rte_errno != 0 ? -rte_errno : -ENOMEM;
+			while (i-- > 0)
+				rte_cryptodev_sym_session_free(d->dev_id,
+				    cs->sess[i]);
+			if (cs->split)
+				x->a.next = &x->c;
+			return rc;
+		}
+	}
+	cs->n_sess = n;
+	return 0;
+}
+
+static void
+set_pmd_verify(struct cdev_xf *x, struct cdev_sess *cs)
+{
+	x->a.auth.op = RTE_CRYPTO_AUTH_OP_VERIFY;
+	cs->pmd_verify = true;
+}
+
 static int
 cdev_session_init(struct xform_session *s)
 {
@@ -253,7 +329,8 @@ cdev_session_init(struct xform_session *s)
 	struct cdev_sess *cs;
 	struct rte_crypto_sym_xform *head;
 	struct cdev_xf x;
-	unsigned int i, n;
+	unsigned int n;
+	bool chain_in;
 	int rc;
 
 	rc = build_xforms(s, &x);
@@ -263,41 +340,36 @@ cdev_session_init(struct xform_session *s)
 	if (!xf_capable(d->dev_id, head))
 		return -ENOTSUP;
 	n = d->sess_per_worker ? xform_n_workers : 1;
-	cs = calloc(1, sizeof(*cs) + n * sizeof(cs->sess[0]));
+	cs = calloc(1, sizeof(*cs) + 2 * n * sizeof(cs->sess[0]));
 	if (cs == NULL)
 		return -ENOMEM;
 	cs->dev = d;
 	cs->kind = x.kind;
 	cs->iv_len = x.iv_len;
-	if (x.kind == K_CHAIN && s->dir == XFORM_DIR_IN &&
-	    s->engine == XFORM_ENGINE_CDEV_AESNI_MB) {
-		x.a.auth.op = RTE_CRYPTO_AUTH_OP_VERIFY;
-		cs->pmd_verify = true;
+	chain_in = x.kind == K_CHAIN && s->dir == XFORM_DIR_IN;
+	if (chain_in && d->e == XFORM_ENGINE_CDEV_AESNI_MB) {
+		/* Refuses GENERATE-then-DECRYPT: see the file comment. */
+		if (s->pmd_verify)
+			set_pmd_verify(&x, cs);
+		else
+			cs->split = true;
 	}
-	for (i = 0; i < n; i++) {
-		cs->sess[i] = rte_cryptodev_sym_session_create(d->dev_id,
-		    head, sess_pool);
-		if (cs->sess[i] == NULL && i == 0 && !cs->pmd_verify &&
-		    x.kind == K_CHAIN && s->dir == XFORM_DIR_IN) {
-			/*
-			 * Hash-then-decrypt only with VERIFY: the PMD
-			 * compares the ICV (see the file comment).
-			 */
-			x.a.auth.op = RTE_CRYPTO_AUTH_OP_VERIFY;
-			cs->pmd_verify = true;
-			cs->sess[i] = rte_cryptodev_sym_session_create(
-			    d->dev_id, head, sess_pool);
-		}
-		if (cs->sess[i] == NULL) {
-			rc = rte_errno != 0 ? -rte_errno : -ENOMEM;
-			while (i-- > 0)
-				rte_cryptodev_sym_session_free(d->dev_id,
-				    cs->sess[i]);
-			free(cs);
-			return rc;
-		}
-		cs->n_sess = i + 1;
+	rc = sess_make(d, cs, &x, head, n);
+	if (rc < 0 && chain_in && !cs->split && !cs->pmd_verify) {
+		/* Another PMD without GENERATE-then-DECRYPT chains. */
+		if (s->pmd_verify)
+			set_pmd_verify(&x, cs);
+		else
+			cs->split = true;
+		rc = sess_make(d, cs, &x, head, n);
 	}
+	if (rc < 0) {
+		free(cs);
+		return rc;
+	}
+	if (s->dir == XFORM_DIR_IN)
+		s->icv_ct = x.kind == K_AEAD ?
+		    d->e == XFORM_ENGINE_CDEV_OPENSSL : !cs->pmd_verify;
 	/* The PMD holds its own (expanded) copy of the keys now. */
 	xform_wipe(s->ekey, sizeof(s->ekey));
 	xform_wipe(s->akey, sizeof(s->akey));
@@ -309,12 +381,13 @@ static void
 cdev_session_fini(struct xform_session *s)
 {
 	struct cdev_sess *cs = s->priv;
-	unsigned int i;
+	unsigned int i, tot;
 
 	if (cs == NULL)
 		return;
+	tot = cs->split ? 2 * cs->n_sess : cs->n_sess;
 	/* Frees the PMD sessions; PMDs clear their private key data. */
-	for (i = 0; i < cs->n_sess; i++)
+	for (i = 0; i < tot; i++)
 		rte_cryptodev_sym_session_free(cs->dev->dev_id, cs->sess[i]);
 	free(cs);
 	s->priv = NULL;
@@ -424,6 +497,53 @@ finish_op(const struct xform_session *s, const struct cdev_sess *cs,
 	return XFORM_ST_ERROR;
 }
 
+/* Enqueue cops[0..k) on the worker's queue pair, poll until all are back. */
+static inline void
+run_ops(const struct cdev_dev *d, unsigned int worker,
+    struct rte_crypto_op **cops, uint16_t k, struct rte_crypto_op **back)
+{
+	uint16_t sent = 0, got = 0;
+
+	while (got < k) {
+		if (sent < k)
+			sent += rte_cryptodev_enqueue_burst(d->dev_id, worker,
+			    cops + sent, k - sent);
+		got += rte_cryptodev_dequeue_burst(d->dev_id, worker,
+		    back + got, k - got);
+	}
+}
+
+/*
+ * Second pass of a split inbound chain: decrypt, with the cipher-only
+ * session, the ops whose ICV matched (their cipher fields and IV are still
+ * in place from fill_op()).  Returns the number of ops left OK.
+ */
+static uint16_t
+decrypt_pass(const struct cdev_sess *cs, unsigned int worker,
+    struct xform_op *ops, struct rte_crypto_op **cops, uint16_t k)
+{
+	struct rte_crypto_op *todo[XFORM_BURST_MAX];
+	void *csess = cs->sess[cs->n_sess + (cs->n_sess > 1 ? worker : 0)];
+	uint16_t i, m = 0, ok = 0;
+
+	for (i = 0; i < k; i++) {
+		if (ops[op_priv(cops[i])->idx].status != XFORM_ST_OK)
+			continue;
+		cops[i]->status = RTE_CRYPTO_OP_STATUS_NOT_PROCESSED;
+		rte_crypto_op_attach_sym_session(cops[i], csess);
+		todo[m++] = cops[i];
+	}
+	run_ops(cs->dev, worker, todo, m, cops);
+	for (i = 0; i < m; i++) {
+		struct xform_op *op = &ops[op_priv(cops[i])->idx];
+
+		op->status = cops[i]->status == RTE_CRYPTO_OP_STATUS_SUCCESS ?
+		    XFORM_ST_OK : XFORM_ST_ERROR;
+		ok += op->status == XFORM_ST_OK;
+	}
+	return ok;
+}
+
 static uint16_t
 cdev_process(struct xform_session *s, unsigned int worker,
     struct xform_op *ops, uint16_t n)
@@ -433,7 +553,7 @@ cdev_process(struct xform_session *s, unsigned int worker,
 	struct rte_crypto_op **wops = d->wops + worker * XFORM_BURST_MAX;
 	struct rte_crypto_op *back[XFORM_BURST_MAX];
 	void *sess = cs->sess[cs->n_sess > 1 ? worker : 0];
-	uint16_t i, k = 0, sent = 0, got = 0, r, ok = 0;
+	uint16_t i, k = 0, ok = 0;
 
 	for (i = 0; i < n; i++) {
 		if (ops[i].status != XFORM_ST_OK)
@@ -444,20 +564,15 @@ cdev_process(struct xform_session *s, unsigned int worker,
 		}
 		k++;
 	}
-	while (got < k) {
-		if (sent < k)
-			sent += rte_cryptodev_enqueue_burst(d->dev_id, worker,
-			    wops + sent, k - sent);
-		r = rte_cryptodev_dequeue_burst(d->dev_id, worker,
-		    back + got, k - got);
-		for (i = got; i < got + r; i++) {
-			struct xform_op *op = &ops[op_priv(back[i])->idx];
+	run_ops(d, worker, wops, k, back);
+	for (i = 0; i < k; i++) {
+		struct xform_op *op = &ops[op_priv(back[i])->idx];
 
-			op->status = finish_op(s, cs, back[i], op);
-			ok += op->status == XFORM_ST_OK;
-		}
-		got += r;
+		op->status = finish_op(s, cs, back[i], op);
+		ok += op->status == XFORM_ST_OK;
 	}
+	if (cs->split && ok > 0)
+		ok = decrypt_pass(cs, worker, ops, back, k);
 	return ok;
 }
 
@@ -542,8 +657,10 @@ dev_setup(uint8_t dev_id, const struct xform_config *cfg, enum xform_engine e)
 			goto err;
 	if (rte_cryptodev_start(dev_id) < 0)
 		goto err;
+	d->e = e;
 	d->ops.name = xform_engine_name(e);
 	d->ops.supports = cdev_supports;
+	d->ops.icv_ct = cdev_icv_ct;
 	d->ops.session_init = cdev_session_init;
 	d->ops.session_fini = cdev_session_fini;
 	d->ops.process = cdev_process;

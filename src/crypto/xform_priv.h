@@ -36,6 +36,10 @@ struct xform_engine_ops {
 	/* ops[0..n), n <= XFORM_BURST_MAX, lengths prechecked. */
 	uint16_t (*process)(struct xform_session *s, unsigned int worker,
 	    struct xform_op *ops, uint16_t n);
+	/* Inbound ICVs of (ealg, aalg, flags) compared in constant time?
+	 * NULL: always (the synchronous engines). */
+	bool (*icv_ct)(const struct xform_engine_ops *eng, uint8_t ealg,
+	    uint8_t aalg, uint32_t flags);
 	/* Engine state (cryptodev device), or NULL. */
 	void *ctx;
 	/* Whether the engine was set up by xform_init(). */
@@ -73,6 +77,9 @@ struct xform_session {
 	uint8_t icv_len;			/* [I] */
 	uint8_t aad_len;			/* [I] 8, 12 (ESN) or 0 */
 	uint8_t esn;				/* [I] XFORM_F_ESN set */
+	uint8_t pmd_verify;			/* [I] XFORM_F_PMD_VERIFY */
+	uint8_t icv_ct;				/* [I] ICV compared in
+						   constant time (IN) */
 	uint8_t ekey_len;			/* [I] without salt */
 	uint8_t akey_len;			/* [I] */
 	uint8_t salt[4];			/* [I] GCM/GMAC/ChaCha salt,

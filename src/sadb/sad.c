@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * sad.c: the database: creation, the two rte_hash indexes, GETSPI, UPDATE,
- * ADD, GET, DELETE, FLUSH, acquire entries, burst lookups, and two-phase
- * deletion with an rte_rcu_qsbr defer queue.
+ * sad.c: the database: creation, GETSPI, UPDATE, ADD, GET, DELETE, FLUSH,
+ * acquire entries, and two-phase deletion with an rte_rcu_qsbr defer
+ * queue.  The two indexes and the burst lookups are in sad_index.c.
  *
  * Indexes (lock-free readers, RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF; the
  * control thread is the only writer):
@@ -46,11 +46,6 @@ RTE_LOG_REGISTER_DEFAULT(sad_logtype, INFO);
 #define SAD_DEF_TIMEOUT		30u
 #define SAD_DEF_LQ_PER_SA	64u
 #define SAD_DEF_LQ_TOTAL	8192u
-
-/* sa->linked bits */
-#define LNK_IN		0x1u
-#define LNK_OUT0	0x2u
-#define LNK_OUT1	0x4u
 
 static uint32_t sad_instances;
 
@@ -419,256 +414,6 @@ sa_larval_params(const struct sa *sa, struct sa_params *p)
 	p->src = sa->src;
 }
 
-/* ---- indexes ------------------------------------------------------------ */
-
-/* Add or update a key, reclaiming once, then waiting once, when full. */
-static int
-hash_add(struct sad *sad, struct rte_hash *h, const void *key, void *data)
-{
-	int rc;
-
-	rc = rte_hash_add_key_data(h, key, data);
-	if (rc != -ENOSPC)
-		return rc;
-	sad_reclaim(sad);
-	rc = rte_hash_add_key_data(h, key, data);
-	if (rc != -ENOSPC)
-		return rc;
-	rte_rcu_qsbr_synchronize(sad->qsbr, RTE_QSBR_THRID_INVALID);
-	sad_reclaim(sad);
-	return rte_hash_add_key_data(h, key, data);
-}
-
-static int
-in_link(struct sad *sad, struct sa *sa)
-{
-	struct sad_in_key k;
-	int rc;
-
-	sad_in_key_from(&k, sa->proto, sa->spi, &sa->dst);
-	rc = hash_add(sad, sad->in, &k, sa);
-	if (rc < 0)
-		return rc;
-	sa->linked |= LNK_IN;
-	return 0;
-}
-
-static void
-in_unlink(struct sad *sad, struct sa *sa)
-{
-	struct sad_in_key k;
-	int32_t pos;
-
-	if (!(sa->linked & LNK_IN))
-		return;
-	sad_in_key_from(&k, sa->proto, sa->spi, &sa->dst);
-	pos = rte_hash_del_key(sad->in, &k);
-	RTE_VERIFY(pos >= 0);
-	sa->in_pos = pos;
-	sa->linked &= ~LNK_IN;
-}
-
-static int
-ob_rank(const struct sa *sa, enum sa_state st)
-{
-	if (st == SA_MATURE)
-		return 0;
-	if (st == SA_DYING)
-		return 1;
-	return 2;
-}
-
-static void
-ob_key(const struct sa *sa, int i, struct sad_out_key *k)
-{
-	sad_out_key_set(k, sa->proto, i == 0 ? sa->reqid : 0, &sa->src,
-	    &sa->dst);
-}
-
-static struct sa *
-ob_head(const struct sad *sad, const struct sad_out_key *k)
-{
-	void *data;
-
-	if (rte_hash_lookup_data(sad->out, k, &data) < 0)
-		return NULL;
-	return data;
-}
-
-/* Is a (in state sa_st) preferred to b for an outbound template? */
-static int
-ob_better(const struct sa *a, enum sa_state a_st, const struct sa *b)
-{
-	int ra = ob_rank(a, a_st), rb = ob_rank(b, sa_state(b));
-
-	return ra < rb || (ra == rb && a->add_gen > b->add_gen);
-}
-
-/* The best SA of chain i after head (the rest is unordered). */
-static struct sa *
-ob_best_after(struct sa *head, int i)
-{
-	struct sa *c, *best = NULL;
-
-	for (c = head->ob_next[i]; c != NULL; c = c->ob_next[i])
-		if (best == NULL || ob_better(c, sa_state(c), best))
-			best = c;
-	return best;
-}
-
-static void
-ob_detach(struct sa *sa, int i)
-{
-	if (sa->ob_prev[i] != NULL)
-		sa->ob_prev[i]->ob_next[i] = sa->ob_next[i];
-	if (sa->ob_next[i] != NULL)
-		sa->ob_next[i]->ob_prev[i] = sa->ob_prev[i];
-	sa->ob_next[i] = NULL;
-	sa->ob_prev[i] = NULL;
-}
-
-static void
-ob_push_front(struct sa *sa, struct sa *head, int i)
-{
-	sa->ob_prev[i] = NULL;
-	sa->ob_next[i] = head;
-	if (head != NULL)
-		head->ob_prev[i] = sa;
-}
-
-/*
- * Insert sa (whose state is, or is about to be, st) into chain i. The
- * head is the preferred SA (what the hash returns); the rest is
- * unordered, so insertion and removal of a non-head SA are O(1); only
- * removing or demoting the head scans the chain for the next best.
- */
-static int
-ob_insert(struct sad *sad, struct sa *sa, int i, enum sa_state st)
-{
-	struct sad_out_key k;
-	struct sa *head;
-	int rc;
-
-	ob_key(sa, i, &k);
-	head = ob_head(sad, &k);
-	if (head == NULL || ob_better(sa, st, head)) {
-		/* New head: publish it (one atomic store if the key exists). */
-		rc = hash_add(sad, sad->out, &k, sa);
-		if (rc < 0)
-			return rc;
-		ob_push_front(sa, head, i);
-	} else {
-		sa->ob_prev[i] = head;
-		sa->ob_next[i] = head->ob_next[i];
-		if (head->ob_next[i] != NULL)
-			head->ob_next[i]->ob_prev[i] = sa;
-		head->ob_next[i] = sa;
-	}
-	sa->linked |= (i == 0) ? LNK_OUT0 : LNK_OUT1;
-	return 0;
-}
-
-static void out_unlink(struct sad *sad, struct sa *sa);
-
-/* Remove sa from chain i; the key goes when the chain empties. */
-static void
-ob_remove(struct sad *sad, struct sa *sa, int i)
-{
-	struct sad_out_key k;
-	struct sa *best, *rest;
-	uint32_t bit = (i == 0) ? LNK_OUT0 : LNK_OUT1;
-	int32_t pos;
-
-	if (!(sa->linked & bit))
-		return;
-	sa->linked &= ~bit;
-	if (sa->ob_prev[i] != NULL) {
-		ob_detach(sa, i);
-		return;
-	}
-	ob_key(sa, i, &k);
-	RTE_VERIFY(ob_head(sad, &k) == sa);
-	best = ob_best_after(sa, i);
-	ob_detach(sa, i);
-	if (best == NULL) {
-		pos = rte_hash_del_key(sad->out, &k);
-		RTE_VERIFY(pos >= 0);
-		sa->out_pos[i] = pos;
-		return;
-	}
-	if (best->ob_prev[i] != NULL) {
-		rest = best->ob_prev[i];
-		while (rest->ob_prev[i] != NULL)
-			rest = rest->ob_prev[i];
-		ob_detach(best, i);
-		ob_push_front(best, rest, i);
-	}
-	/* Updating an existing key cannot fail for lack of room. */
-	RTE_VERIFY(rte_hash_add_key_data(sad->out, &k, best) == 0);
-}
-
-/*
- * Slots: slot 0 is the key with the SA's own reqid (only when it is not
- * 0), slot 1 the key with reqid 0. A key's chain always uses the same slot
- * in every SA on it. An acquire entry sits only under its template.
- */
-static unsigned int
-ob_slots(const struct sa *sa)
-{
-	if (sa->kind == SA_KIND_ACQUIRE)
-		return sa->reqid != 0 ? 1u : 2u;
-	return (sa->reqid != 0 ? 1u : 0u) | 2u;
-}
-
-static int
-out_link(struct sad *sad, struct sa *sa, enum sa_state st)
-{
-	unsigned int slots = ob_slots(sa);
-	int i, rc;
-
-	for (i = 0; i < 2; i++) {
-		if (!(slots & (1u << i)))
-			continue;
-		rc = ob_insert(sad, sa, i, st);
-		if (rc < 0) {
-			out_unlink(sad, sa);
-			return rc;
-		}
-	}
-	return 0;
-}
-
-static void
-out_unlink(struct sad *sad, struct sa *sa)
-{
-	ob_remove(sad, sa, 0);
-	ob_remove(sad, sa, 1);
-}
-
-/* MATURE -> DYING: if sa heads a chain, a better SA may take over. */
-void
-sad_outb_restate(struct sad *sad, struct sa *sa)
-{
-	struct sad_out_key k;
-	struct sa *best, *rest;
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		uint32_t bit = (i == 0) ? LNK_OUT0 : LNK_OUT1;
-
-		if (!(sa->linked & bit) || sa->ob_prev[i] != NULL)
-			continue;
-		best = ob_best_after(sa, i);
-		if (best == NULL || !ob_better(best, sa_state(best), sa))
-			continue;
-		ob_key(sa, i, &k);
-		RTE_VERIFY(rte_hash_add_key_data(sad->out, &k, best) == 0);
-		ob_detach(best, i);
-		rest = sa;
-		ob_push_front(best, rest, i);
-	}
-}
-
 /* ---- deletion ----------------------------------------------------------- */
 
 int
@@ -689,8 +434,8 @@ sad_unlink_sa(struct sad *sad, struct sa *sa, enum sa_drop reason)
 	sa_unlock(sa);
 	sa_lq_purge(sad, head, n, reason);
 
-	in_unlink(sad, sa);
-	out_unlink(sad, sa);
+	sad_in_unlink(sad, sa);
+	sad_out_unlink(sad, sa);
 	if (prev == SA_LARVAL)
 		TAILQ_REMOVE(sa->kind == SA_KIND_ACQUIRE ? &sad->acquire :
 		    &sad->larval, sa, tmo_link);
@@ -808,7 +553,7 @@ sad_getspi(struct sad *sad, const struct sa_params *p, uint32_t spi_min,
 	sa->add_time = now;
 	sa->deadline = now + sad->p.larval_timeout;
 	__atomic_store_n(&sa->state, SA_LARVAL, __ATOMIC_RELEASE);
-	rc = in_link(sad, sa);
+	rc = sad_in_link(sad, sa);
 	if (rc < 0) {
 		free(sa);
 		return rc;
@@ -838,7 +583,7 @@ acq_resolve(struct sad *sad, struct sa *acq, struct sa *sa)
 	n = sa_lq_splice_locked(acq, &head);
 	sa_unlock(acq);
 
-	out_unlink(sad, acq);
+	sad_out_unlink(sad, acq);
 	TAILQ_REMOVE(&sad->acquire, acq, tmo_link);
 	sad->n_state[SA_LARVAL]--;
 	sad->n_sa--;
@@ -861,7 +606,7 @@ acq_resolve_all(struct sad *sad, struct sa *sa)
 	int i;
 
 	for (i = 0; i < 2; i++) {
-		if (!(ob_slots(sa) & (1u << i)))
+		if (!(sad_ob_slots(sa) & (1u << i)))
 			continue;
 		c = sa->ob_next[i];
 		if (sa->ob_prev[i] == NULL && c != NULL &&
@@ -899,7 +644,7 @@ sad_update(struct sad *sad, const struct sa_params *p, struct sa **out)
 	}
 	sa->installed = 1;
 	sa->seq = p->seq != 0 ? p->seq : sa->seq;
-	rc = out_link(sad, sa, SA_MATURE);
+	rc = sad_out_link(sad, sa, SA_MATURE);
 	if (rc < 0)
 		goto err_release;
 
@@ -964,10 +709,10 @@ sad_add(struct sad *sad, const struct sa_params *p, struct sa **out)
 	__atomic_store_n(&sa->state, SA_MATURE, __ATOMIC_RELEASE);
 	/* add_gen orders the outbound chain: take it before linking. */
 	sa->add_gen = ++sad->gen;
-	rc = in_link(sad, sa);
+	rc = sad_in_link(sad, sa);
 	if (rc < 0)
 		goto err_release;
-	rc = out_link(sad, sa, SA_MATURE);
+	rc = sad_out_link(sad, sa, SA_MATURE);
 	if (rc < 0)
 		goto err_unlink;
 	TAILQ_INSERT_TAIL(&sad->all, sa, all_link);
@@ -980,7 +725,7 @@ sad_add(struct sad *sad, const struct sa_params *p, struct sa **out)
 
 err_unlink:
 	/* Readers may have seen it through the inbound index: defer. */
-	in_unlink(sad, sa);
+	sad_in_unlink(sad, sa);
 	__atomic_store_n(&sa->state, SA_DEAD, __ATOMIC_RELEASE);
 	sa->del_gen = ++sad->gen;
 	sad->n_pending++;
@@ -1015,7 +760,7 @@ sad_acquire(struct sad *sad, const struct sad_out_key *tmpl, uint8_t mode,
 	k.family = tmpl->family;
 	memcpy(k.src, tmpl->src, tmpl->family == AF_INET ? 4 : 16);
 	memcpy(k.dst, tmpl->dst, tmpl->family == AF_INET ? 4 : 16);
-	head = ob_head(sad, &k);
+	head = sad_ob_head(sad, &k);
 	if (head != NULL) {
 		if (out != NULL)
 			*out = head;
@@ -1039,7 +784,7 @@ sad_acquire(struct sad *sad, const struct sad_out_key *tmpl, uint8_t mode,
 	sa->deadline = now + sad->p.acquire_timeout;
 	sa->add_gen = ++sad->gen;
 	__atomic_store_n(&sa->state, SA_LARVAL, __ATOMIC_RELEASE);
-	rc = out_link(sad, sa, SA_LARVAL);
+	rc = sad_out_link(sad, sa, SA_LARVAL);
 	if (rc < 0) {
 		free(sa);
 		return rc;
@@ -1051,50 +796,6 @@ sad_acquire(struct sad *sad, const struct sad_out_key *tmpl, uint8_t mode,
 	if (out != NULL)
 		*out = sa;
 	return 0;
-}
-
-/* ---- lookups --------------------------------------------------------- */
-
-static uint32_t
-lookup_bulk(const struct rte_hash *h, const void *const *keys, uint32_t n,
-    struct sa *sa[])
-{
-	uint64_t hits;
-	uint32_t off, m, i, total = 0;
-	int rc;
-
-	for (off = 0; off < n; off += m) {
-		m = RTE_MIN(n - off, (uint32_t)RTE_HASH_LOOKUP_BULK_MAX);
-		hits = 0;
-		rc = rte_hash_lookup_bulk_data(h, (const void **)(uintptr_t)
-		    &keys[off], m, &hits, (void **)&sa[off]);
-		if (rc < 0)
-			hits = 0;
-		for (i = 0; i < m; i++) {
-			if (!(hits & (1ULL << i)))
-				sa[off + i] = NULL;
-#ifdef SAD_TSAN
-			else	/* pairs with the release before publication */
-				(void)sa_state(sa[off + i]);
-#endif
-		}
-		total += (uint32_t)__builtin_popcountll(hits);
-	}
-	return total;
-}
-
-uint32_t
-sad_lookup_in(const struct sad *sad, const struct sad_in_key *const keys[],
-    uint32_t n, struct sa *sa[])
-{
-	return lookup_bulk(sad->in, (const void *const *)keys, n, sa);
-}
-
-uint32_t
-sad_lookup_out(const struct sad *sad, const struct sad_out_key *const keys[],
-    uint32_t n, struct sa *sa[])
-{
-	return lookup_bulk(sad->out, (const void *const *)keys, n, sa);
 }
 
 /* ---- reclaim, stats ----------------------------------------------------- */

@@ -133,6 +133,17 @@ int sad_unlink_sa(struct sad *sad, struct sa *sa, enum sa_drop reason);
 void sad_outb_restate(struct sad *sad, struct sa *sa);
 void sad_zombie_retire(struct sad *sad, struct sa *sa);
 
+/* sad_index.c; sa->linked bits: */
+#define LNK_IN		0x1u	/* in the inbound index */
+#define LNK_OUT0	0x2u	/* on the outbound chain of its own reqid */
+#define LNK_OUT1	0x4u	/* on the outbound chain of reqid 0 */
+int sad_in_link(struct sad *sad, struct sa *sa);
+void sad_in_unlink(struct sad *sad, struct sa *sa);
+int sad_out_link(struct sad *sad, struct sa *sa, enum sa_state st);
+void sad_out_unlink(struct sad *sad, struct sa *sa);
+unsigned int sad_ob_slots(const struct sa *sa);
+struct sa *sad_ob_head(const struct sad *sad, const struct sad_out_key *k);
+
 /* dump.c */
 int sad_dump_needs(const struct sad *sad, const struct sa *sa);
 void sad_sa_unref(struct sad *sad, struct sa *sa);

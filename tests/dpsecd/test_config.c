@@ -376,6 +376,36 @@ test_mtu_directives(void **state)
 	}
 }
 
+/* crypto-icv-verify (docs/crypto.md): default, both values, an error. */
+static void
+test_icv_verify(void **state)
+{
+	struct dpsec_config c;
+	char err[CFG_ERR_LEN] = "";
+
+	(void)state;
+	config_defaults(&c);
+	assert_false(c.ipsec.icv_pmd_verify);
+	assert_int_equal(config_parse_string(&c, "i.conf",
+	    "crypto-icv-verify pmd\n"
+	    "port p device net_null0 role protected\n", err, sizeof(err)), 0);
+	assert_true(c.ipsec.icv_pmd_verify);
+	config_free(&c);
+	config_defaults(&c);
+	c.ipsec.icv_pmd_verify = true;
+	assert_int_equal(config_parse_string(&c, "i.conf",
+	    "crypto-icv-verify constant-time\n"
+	    "port p device net_null0 role protected\n", err, sizeof(err)), 0);
+	assert_false(c.ipsec.icv_pmd_verify);
+	config_free(&c);
+	config_defaults(&c);
+	assert_int_equal(config_parse_string(&c, "i.conf",
+	    "crypto-icv-verify memcmp\n", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "i.conf:1: crypto-icv-verify: expected "
+	    "constant-time or pmd, got 'memcmp'");
+	config_free(&c);
+}
+
 static void
 test_bad(void **state)
 {
@@ -518,6 +548,7 @@ main(void)
 		cmocka_unit_test(test_file),
 		cmocka_unit_test(test_addr),
 		cmocka_unit_test(test_usage),
+		cmocka_unit_test(test_icv_verify),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
