@@ -149,13 +149,13 @@ dp_mtu_drain(struct dp_app *app)
 
 /* Sums of the per-worker counters that are not drop reasons. */
 static void
-mtu_sums(const struct dp_app *app, uint64_t v[6])
+mtu_sums(const struct dp_app *app, uint64_t v[7])
 {
 	const struct dp_mtu *mt = app->mtu;
 	struct frag_rx_stats st;
 	unsigned int i;
 
-	memset(v, 0, 6 * sizeof(v[0]));
+	memset(v, 0, 7 * sizeof(v[0]));
 	for (i = 0; i < app->nworkers; i++) {
 		v[0] += mt->w[i].prefrag;
 		v[1] += mt->w[i].postfrag;
@@ -164,13 +164,14 @@ mtu_sums(const struct dp_app *app, uint64_t v[6])
 		v[3] += st.reassembled;
 		v[4] += mt->w[i].tb.sent;
 		v[5] += mt->w[i].tb.suppressed;
+		v[6] += st.merged;
 	}
 }
 
 void
 dp_mtu_write_json(const struct dp_app *app, FILE *f)
 {
-	uint64_t v[6];
+	uint64_t v[7];
 
 	if (app->mtu == NULL)
 		return;
@@ -178,14 +179,14 @@ dp_mtu_write_json(const struct dp_app *app, FILE *f)
 	fprintf(f, ",\n  \"mtu\": {\"prefragmented\": %" PRIu64
 	    ", \"postfragmented\": %" PRIu64 ", \"fragments\": %" PRIu64
 	    ", \"reassembled\": %" PRIu64 ", \"icmp_too_big\": %" PRIu64
-	    ", \"icmp_suppressed\": %" PRIu64 "}", v[0], v[1], v[2], v[3],
-	    v[4], v[5]);
+	    ", \"icmp_suppressed\": %" PRIu64 ", \"merged\": %" PRIu64 "}",
+	    v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
 }
 
 void
 dp_mtu_print(const struct dp_app *app, FILE *f)
 {
-	uint64_t v[6];
+	uint64_t v[7];
 
 	if (app->mtu == NULL)
 		return;

@@ -619,6 +619,7 @@ rx_one(struct frag_rx *fr, struct rte_mbuf *m, uint64_t now)
 	}
 	if (r == NULL)
 		return NULL;
+	rx_cnt(&fr->st.merged, r->nb_segs);
 	r = linear(fr, r);
 	if (r == NULL)
 		return NULL;
@@ -669,6 +670,7 @@ frag_rx_stats(const struct frag_rx *fr, struct frag_rx_stats *st)
 	st->fragments = __atomic_load_n(&fr->st.fragments, __ATOMIC_RELAXED);
 	st->reassembled = __atomic_load_n(&fr->st.reassembled,
 	    __ATOMIC_RELAXED);
+	st->merged = __atomic_load_n(&fr->st.merged, __ATOMIC_RELAXED);
 	for (i = 0; i < FRAG_RX_DROP_MAX; i++)
 		st->drops[i] = __atomic_load_n(&fr->st.drops[i],
 		    __ATOMIC_RELAXED);

@@ -188,6 +188,8 @@ enum frag_rx_drop {
 struct frag_rx_stats {
 	uint64_t fragments;	/**< fragments given in */
 	uint64_t reassembled;	/**< datagrams rebuilt */
+	uint64_t merged;	/**< fragments that made up a complete datagram
+				 * (rebuilt, or dropped as FRAG_RX_NOMEM) */
 	uint64_t drops[FRAG_RX_DROP_MAX];
 };
 

@@ -229,12 +229,13 @@ def exact_run(d):
           (len(inner), len(small) + len(probe), len(probe)))
     rx, tx = stats["rx_pkts"], stats["tx_pkts"]
     # 20 fragments became 10 datagrams
-    reasm = stats["mtu"]["reassembled"]
-    check(reasm == 10, "%d datagrams reassembled, want 10" % reasm)
-    check(rx == tx - stats["icmp_errors"] + stats["drops_total"] + 20 -
+    reasm, merged = stats["mtu"]["reassembled"], stats["mtu"]["merged"]
+    check(reasm == 10 and merged == 20, "%d datagrams reassembled from %d "
+          "fragments, want 10 from 20" % (reasm, merged))
+    check(rx == tx - stats["icmp_errors"] + stats["drops_total"] + merged -
           reasm, "rx %d != tx %d - icmp %d + drops %d + fragments %d - "
           "datagrams %d" % (rx, tx, stats["icmp_errors"],
-                            stats["drops_total"], 20, reasm))
+                            stats["drops_total"], merged, reasm))
     inuse = {k: v["in_use"] for k, v in stats["pools"].items()
              if k.startswith("dp_") and v["in_use"]}
     check(not inuse, "mbufs in use at exit: %s" % inuse)
