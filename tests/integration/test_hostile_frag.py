@@ -38,7 +38,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from dpsecd_run import Dpsecd  # noqa: E402
 import ipsec_common as C  # noqa: E402
 
-from scapy.all import (ICMP, IP, UDP, Ether, Raw, RawPcapReader,  # noqa: E402
+from scapy.all import (ICMP, IP, UDP, Ether, Raw,  # noqa: E402
                        fragment, raw, rdpcap, wrpcap)
 from scapy.layers.ipsec import ESP  # noqa: E402
 
