@@ -90,10 +90,12 @@ stats_print(const struct dp_app *app, FILE *f)
 			d += s->drops[r];
 		fprintf(f, "  worker %u (lcore %u): %u rx queues, %" PRIu64
 		    " bursts, %" PRIu64 " injected, %" PRIu64 " idle sleeps, %"
-		    PRIu64 " drops\n", i,
+		    PRIu64 " drops, handed off %" PRIu64 " out %" PRIu64
+		    " in\n", i,
 		    app->worker[i] != NULL ? app->worker[i]->lcore : 0,
 		    app->worker[i] != NULL ? app->worker[i]->nrxq : 0,
-		    s->bursts, s->injected, s->idle_sleeps, d);
+		    s->bursts, s->injected, s->idle_sleeps, d, s->handoff_out,
+		    s->handoff_in);
 	}
 	fprintf(f, "  icmp errors sent: %" PRIu64 "\n", t.icmp_errors);
 	fprintf(f, "  drops: %" PRIu64 "\n", t.drops_total);
@@ -157,11 +159,13 @@ stats_write_json(const struct dp_app *app, const char *path)
 	for (i = 0; i < app->nworkers; i++)
 		fprintf(f, "%s\n    {\"lcore\": %u, \"rx_queues\": %u, \"bursts\": %"
 		    PRIu64 ", \"injected\": %" PRIu64 ", \"idle_sleeps\": %" PRIu64
+		    ", \"handoff_out\": %" PRIu64 ", \"handoff_in\": %" PRIu64
 		    "}", i ? "," : "",
 		    app->worker[i] ? app->worker[i]->lcore : 0,
 		    app->worker[i] ? app->worker[i]->nrxq : 0,
 		    app->stats[i].bursts, app->stats[i].injected,
-		    app->stats[i].idle_sleeps);
+		    app->stats[i].idle_sleeps, app->stats[i].handoff_out,
+		    app->stats[i].handoff_in);
 	fprintf(f, "\n  ]");
 	acq_write_json((struct dp_app *)app, f);
 	dp_mtu_write_json(app, f);

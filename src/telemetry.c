@@ -161,6 +161,10 @@ do_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(c, "injected", DP_CNT_GET(s->injected));
 		rte_tel_data_add_dict_u64(c, "idle_sleeps",
 		    DP_CNT_GET(s->idle_sleeps));
+		rte_tel_data_add_dict_u64(c, "handoff_out",
+		    DP_CNT_GET(s->handoff_out));
+		rte_tel_data_add_dict_u64(c, "handoff_in",
+		    DP_CNT_GET(s->handoff_in));
 		rte_tel_data_add_dict_u64(c, "drops", drops);
 		rte_tel_data_add_dict_container(d, name, c, 0);
 	}
