@@ -841,12 +841,54 @@ acq_write_json(struct dp_app *app, FILE *f)
 	    st.n_sa, spd_count(app->spd), app->acq->acquires_sent,
 	    app->acq->acquires_retx, st.lq_queued, st.lq_released,
 	    st.larval_expired, st.acquire_expired);
+	fprintf(f, ", \"lq_current\": %u", st.lq_current);
 	for (r = 1; r < SA_DROP_MAX; r++)
 		fprintf(f, ", \"drop_%s\": %" PRIu64, sa_drop_name(r),
 		    st.drops[r]);
+	if (app->ctrl != NULL) {
+		struct ctrl_stats cs;
+
+		ctrl_stats(app->ctrl, &cs);
+		fprintf(f, "},\n  \"ctrl\": {\"accepted\": %" PRIu64
+		    ", \"refused_cred\": %" PRIu64 ", \"refused_limit\": %"
+		    PRIu64 ", \"requests\": %" PRIu64 ", \"errors\": %" PRIu64
+		    ", \"bcast_dropped\": %" PRIu64 ", \"dumps\": %" PRIu64
+		    ", \"dump_msgs\": %" PRIu64 ", \"clients\": %u"
+		    ", \"dumps_active\": %u, \"queued_bytes\": %" PRIu64,
+		    cs.accepted, cs.refused_cred, cs.refused_limit,
+		    cs.requests, cs.errors, cs.bcast_dropped, cs.dumps,
+		    cs.dump_msgs, cs.clients, cs.dumps_active,
+		    cs.queued_bytes);
+	}
 	fprintf(f, "},\n  \"sa\": [");
 	each_sa(app, f, true);
 	fprintf(f, "\n  ]");
+}
+
+void
+acq_drain(struct dp_app *app)
+{
+	struct rte_mbuf *m;
+	unsigned int i;
+
+	for (i = 0; i < app->nworkers; i++) {
+		struct worker *w = app->worker[i];
+
+		if (w == NULL)
+			continue;
+		while (w->bl_n > 0) {
+			m = w->bl[w->bl_head];
+			w->bl_head = (uint16_t)((w->bl_head + 1) % DP_BACKLOG);
+			w->bl_n--;
+			ctrl_count_drop(app, DP_DROP_SHUTDOWN, 1);
+			rte_pktmbuf_free(m);
+		}
+		while (w->acq_ring != NULL &&
+		    rte_ring_dequeue(w->acq_ring, (void **)&m) == 0) {
+			ctrl_count_drop(app, DP_DROP_SHUTDOWN, 1);
+			rte_pktmbuf_free(m);
+		}
+	}
 }
 
 void

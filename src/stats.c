@@ -6,9 +6,17 @@
 #include <string.h>
 
 #include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_mempool.h>
 
 #include "acquire.h"
+#include "mtu.h"
 #include "stats.h"
+
+struct pool_walk {
+	FILE		*f;
+	unsigned int	 n;
+};
 
 static const char *const drop_names[] = {
 #define DP_DROP_NAME(id, name)	name,
@@ -97,6 +105,30 @@ stats_print(const struct dp_app *app, FILE *f)
 			    t.drops[r]);
 }
 
+static void
+pool_json(struct rte_mempool *mp, void *arg)
+{
+	struct pool_walk *pw = arg;
+
+	fprintf(pw->f, "%s\n    \"%s\": {\"size\": %u, \"in_use\": %u}",
+	    pw->n++ ? "," : "", mp->name, mp->size,
+	    rte_mempool_in_use_count(mp));
+}
+
+void
+stats_pools_json(FILE *f)
+{
+	struct rte_malloc_socket_stats ms;
+	struct pool_walk pw = { f, 0 };
+
+	fprintf(f, ",\n  \"pools\": {");
+	rte_mempool_walk(pool_json, &pw);
+	fprintf(f, "\n  }");
+	memset(&ms, 0, sizeof(ms));
+	rte_malloc_get_socket_stats(0, &ms);
+	fprintf(f, ",\n  \"heap_alloc_bytes\": %zu", ms.heap_allocsz_bytes);
+}
+
 int
 stats_write_json(const struct dp_app *app, const char *path)
 {
@@ -136,6 +168,8 @@ stats_write_json(const struct dp_app *app, const char *path)
 		    app->stats[i].handoff_in);
 	fprintf(f, "\n  ]");
 	acq_write_json((struct dp_app *)app, f);
+	dp_mtu_write_json(app, f);
+	stats_pools_json(f);
 	fprintf(f, "\n}\n");
 	if (fclose(f) != 0)
 		return -errno;
