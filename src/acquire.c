@@ -888,6 +888,12 @@ acq_drain(struct dp_app *app)
 			ctrl_count_drop(app, DP_DROP_SHUTDOWN, 1);
 			rte_pktmbuf_free(m);
 		}
+		/* Handed to an owner that had stopped already. */
+		while (w->handoff != NULL &&
+		    rte_ring_dequeue(w->handoff, (void **)&m) == 0) {
+			ctrl_count_drop(app, DP_DROP_SHUTDOWN, 1);
+			rte_pktmbuf_free(m);
+		}
 	}
 }
 

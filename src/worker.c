@@ -224,8 +224,12 @@ worker_main(void *arg)
 			w->sleep_us = app->cfg->idle_min_us;
 		}
 	}
+	/* Released packets go out in order here too (not to the backlog,
+	 * which nothing would flush any more). */
+	w->releasing = true;
 	while (poll_injected(w) > 0)
 		;
+	w->releasing = false;
 	while (poll_handoff(w) > 0)
 		;
 	txbuf_flush_all(w);
