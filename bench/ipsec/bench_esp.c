@@ -325,7 +325,7 @@ again:
 				    1e9, o.cyc - c.cyc, i.cyc - c.cyc);
 			}
 			if (e == XFORM_ENGINE_CDEV_AESNI_MB &&
-			    xform_session_engine(si->xs) == e) {
+			    (int)xform_session_engine(si->xs) == e) {
 				esp_sa_destroy(si);
 				si = mk_sa(&algs[a], ESP_DIR_IN,
 				    XFORM_ENGINE_DEFAULT);
