@@ -32,12 +32,14 @@
  * before auth_off), so ESN + GMAC is not offered here.
  *
  * Inbound AEAD on crypto_aesni_mb (without XFORM_F_PMD_VERIFY) does not
- * go through the PMD at all: it calls intel-ipsec-mb's direct API, the
- * library and code the PMD itself drives (IMB_AES*_GCM_DEC,
- * IMB_CHACHA20_POLY1305_INIT/DEC_UPDATE/DEC_FINALIZE), which decrypts in
- * place and returns the tag, and we compare the tag with CRYPTO_memcmp.
+ * go through the PMD at all: it calls intel-ipsec-mb, the library the PMD
+ * itself drives, which decrypts in place and writes the tag to our buffer,
+ * and we compare the tag with CRYPTO_memcmp.  AES-GCM: the direct API
+ * (IMB_AES*_GCM_DEC, a plain function call).  ChaCha20-Poly1305: jobs on
+ * a per-worker IMB_MGR, as the PMD submits them (the library's direct
+ * ChaCha20-Poly1305 calls measured 1.5x slower than its job path).
  * Nothing new is computed: the same decryption and tag as the PMD's, only
- * the comparison moves to our side (and the enqueue/dequeue goes).
+ * the comparison moves to our side (and the op enqueue/dequeue goes).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -106,8 +108,12 @@ struct cdev_sess {
 static struct cdev_dev *devs[XFORM_ENGINE_MAX];
 static struct rte_mempool *sess_pool;
 #ifdef XFORM_HAVE_IPSEC_MB
-/* Function table of the direct API; read-only after xform_cdev_init(). */
+/* Direct API function table for the control thread (key expansion) and
+ * GCM calls (read-only after xform_cdev_init()); one job manager per
+ * worker ([O] by that worker) for ChaCha20-Poly1305 jobs. */
 static IMB_MGR *imb;
+static IMB_MGR **imb_w;
+static unsigned int imb_nw;
 #endif
 
 /* Can inbound AEAD on device d run through the direct API? */
@@ -382,16 +388,93 @@ direct_init(const struct xform_session *s, struct cdev_sess *cs)
 #endif
 }
 
-/* Inbound AEAD through the direct API: decrypt, tag, CRYPTO_memcmp. */
+#ifdef XFORM_HAVE_IPSEC_MB
+/* A finished ChaCha20-Poly1305 job: compare its tag; 1 if OK. */
+static inline uint16_t
+job_done(const struct xform_session *s, IMB_JOB *job)
+{
+	struct xform_op *op = job->user_data;
+
+	if (job->status != IMB_STATUS_COMPLETED)
+		op->status = XFORM_ST_ERROR;
+	else
+		op->status = CRYPTO_memcmp(job->user_data2,
+		    rte_pktmbuf_mtod(op->m, uint8_t *) + op->digest_off,
+		    s->icv_len) == 0 ? XFORM_ST_OK : XFORM_ST_AUTH_FAILED;
+	return op->status == XFORM_ST_OK;
+}
+
+static uint16_t
+chacha_jobs(const struct xform_session *s, const struct cdev_sess *cs,
+    unsigned int worker, struct xform_op *ops, uint16_t n)
+{
+	IMB_MGR *m = imb_w[worker];
+	uint8_t nonce[XFORM_BURST_MAX][12], tag[XFORM_BURST_MAX][16];
+	uint16_t i, sub = 0, fin = 0, ok = 0;
+	IMB_JOB *job;
+	uint8_t *p;
+
+	for (i = 0; i < n; i++) {
+		struct xform_op *op = &ops[i];
+
+		if (op->status != XFORM_ST_OK)
+			continue;
+		p = rte_pktmbuf_mtod(op->m, uint8_t *);
+		xform_nonce12(s, op, nonce[i]);
+		job = IMB_GET_NEXT_JOB(m);
+		job->cipher_mode = IMB_CIPHER_CHACHA20_POLY1305;
+		job->hash_alg = IMB_AUTH_CHACHA20_POLY1305;
+		job->cipher_direction = IMB_DIR_DECRYPT;
+		job->chain_order = IMB_ORDER_HASH_CIPHER;
+		job->enc_keys = cs->dkey;
+		job->dec_keys = cs->dkey;
+		job->key_len_in_bytes = 32;
+		job->src = p;
+		job->dst = p + op->cipher_off;
+		job->cipher_start_src_offset_in_bytes = op->cipher_off;
+		job->msg_len_to_cipher_in_bytes = op->cipher_len;
+		job->hash_start_src_offset_in_bytes = op->cipher_off;
+		job->msg_len_to_hash_in_bytes = op->cipher_len;
+		job->iv = nonce[i];
+		job->iv_len_in_bytes = 12;
+		job->u.CHACHA20_POLY1305.aad = op->aad;
+		job->u.CHACHA20_POLY1305.aad_len_in_bytes = s->aad_len;
+		job->auth_tag_output = tag[i];
+		job->auth_tag_output_len_in_bytes = 16;
+		job->user_data = op;
+		job->user_data2 = tag[i];
+		sub++;
+		for (job = IMB_SUBMIT_JOB(m); job != NULL;
+		    job = IMB_GET_COMPLETED_JOB(m)) {
+			ok += job_done(s, job);
+			fin++;
+		}
+	}
+	while (fin < sub) {
+		job = IMB_FLUSH_JOB(m);
+		if (job == NULL)
+			break;		/* cannot happen: jobs are queued */
+		for (; job != NULL; job = IMB_GET_COMPLETED_JOB(m)) {
+			ok += job_done(s, job);
+			fin++;
+		}
+	}
+	return ok;
+}
+#endif
+
+/* Inbound AEAD through intel-ipsec-mb: decrypt, tag, CRYPTO_memcmp. */
 static uint16_t
 direct_process(const struct xform_session *s, const struct cdev_sess *cs,
-    struct xform_op *ops, uint16_t n)
+    unsigned int worker, struct xform_op *ops, uint16_t n)
 {
 #ifdef XFORM_HAVE_IPSEC_MB
 	uint8_t nonce[12], tag[16];
 	uint16_t i, ok = 0;
 	uint8_t *p, *c;
 
+	if (!xform_is_gcm(s->ealg))
+		return chacha_jobs(s, cs, worker, ops, n);
 	for (i = 0; i < n; i++) {
 		struct xform_op *op = &ops[i];
 
@@ -400,7 +483,7 @@ direct_process(const struct xform_session *s, const struct cdev_sess *cs,
 		p = rte_pktmbuf_mtod(op->m, uint8_t *);
 		c = p + op->cipher_off;
 		xform_nonce12(s, op, nonce);
-		if (xform_is_gcm(s->ealg)) {
+		{
 			struct gcm_context_data ctx;
 
 			if (s->ekey_len == 16)
@@ -415,15 +498,6 @@ direct_process(const struct xform_session *s, const struct cdev_sess *cs,
 				IMB_AES256_GCM_DEC(imb, cs->dkey, &ctx, c, c,
 				    op->cipher_len, nonce, op->aad,
 				    s->aad_len, tag, s->icv_len);
-		} else {
-			struct chacha20_poly1305_context_data ctx;
-
-			IMB_CHACHA20_POLY1305_INIT(imb, cs->dkey, &ctx, nonce,
-			    op->aad, s->aad_len);
-			IMB_CHACHA20_POLY1305_DEC_UPDATE(imb, cs->dkey, &ctx,
-			    c, c, op->cipher_len);
-			IMB_CHACHA20_POLY1305_DEC_FINALIZE(imb, &ctx, tag,
-			    s->icv_len);
 		}
 		op->status = CRYPTO_memcmp(tag, p + op->digest_off,
 		    s->icv_len) == 0 ? XFORM_ST_OK : XFORM_ST_AUTH_FAILED;
@@ -433,6 +507,7 @@ direct_process(const struct xform_session *s, const struct cdev_sess *cs,
 #else
 	(void)s;
 	(void)cs;
+	(void)worker;
 	(void)ops;
 	(void)n;
 	return 0;
@@ -695,7 +770,7 @@ cdev_process(struct xform_session *s, unsigned int worker,
 	uint16_t i, k = 0, ok = 0;
 
 	if (cs->direct)
-		return direct_process(s, cs, ops, n);
+		return direct_process(s, cs, worker, ops, n);
 	sess = cs->sess[cs->n_sess > 1 ? worker : 0];
 
 	for (i = 0; i < n; i++) {
@@ -821,6 +896,55 @@ err:
 	return -EIO;
 }
 
+#ifdef XFORM_HAVE_IPSEC_MB
+static IMB_MGR *
+imb_new(void)
+{
+	IMB_MGR *m = alloc_mb_mgr(0);
+
+	if (m == NULL)
+		return NULL;
+	init_mb_mgr_auto(m, NULL);
+	if (imb_get_errno(m) != 0) {
+		free_mb_mgr(m);
+		return NULL;
+	}
+	return m;
+}
+
+static void
+imb_free(void)
+{
+	unsigned int i;
+
+	for (i = 0; imb_w != NULL && i < imb_nw; i++)
+		if (imb_w[i] != NULL)
+			free_mb_mgr(imb_w[i]);
+	free(imb_w);
+	imb_w = NULL;
+	imb_nw = 0;
+	if (imb != NULL)
+		free_mb_mgr(imb);
+	imb = NULL;
+}
+
+/* The direct-API manager and one job manager per worker, or none. */
+static void
+imb_setup(unsigned int nw)
+{
+	unsigned int i;
+
+	imb = imb_new();
+	imb_w = calloc(nw, sizeof(*imb_w));
+	imb_nw = nw;
+	for (i = 0; imb != NULL && imb_w != NULL && i < nw; i++)
+		if ((imb_w[i] = imb_new()) == NULL)
+			break;
+	if (imb == NULL || imb_w == NULL || i < nw)
+		imb_free();
+}
+#endif
+
 int
 xform_cdev_init(const struct xform_config *cfg)
 {
@@ -861,13 +985,7 @@ xform_cdev_init(const struct xform_config *cfg)
 		    "the next engine");
 #ifdef XFORM_HAVE_IPSEC_MB
 	else {
-		imb = alloc_mb_mgr(0);
-		if (imb != NULL)
-			init_mb_mgr_auto(imb, NULL);
-		if (imb != NULL && imb_get_errno(imb) != 0) {
-			free_mb_mgr(imb);
-			imb = NULL;
-		}
+		imb_setup(cfg->n_workers);
 		XFORM_LOG(INFO, "engine cdev-aesni_mb: inbound AEAD %s",
 		    imb != NULL ? "through intel-ipsec-mb " IMB_VERSION_STR
 		    "'s direct API, tags compared in constant time" :
@@ -894,8 +1012,6 @@ xform_cdev_fini(void)
 	rte_mempool_free(sess_pool);
 	sess_pool = NULL;
 #ifdef XFORM_HAVE_IPSEC_MB
-	if (imb != NULL)
-		free_mb_mgr(imb);
-	imb = NULL;
+	imb_free();
 #endif
 }
