@@ -16,11 +16,14 @@
  * usage: bench_esp [iterations [alg [engine]]]  (EAL: --no-huge, crypto vdevs)
  * e.g. bench_esp 2000 aes-128-gcm cdev-aesni_mb
  *
- * For cdev-aesni_mb a second set of rows, engine "mb>in:NAME", keeps the
- * outbound SA on aesni_mb but decapsulates on the engine the default picks
- * for an inbound SA (NAME; constant-time ICV compare, docs/crypto.md) when
- * that is another engine: e.g. AES-GCM, whose tag aesni_mb compares with
- * memcmp.  The plain cdev-aesni_mb rows are that old path.
+ * For cdev-aesni_mb a second set of rows, engine "mb+pmd-verify",
+ * decapsulates with an inbound session created with XFORM_F_PMD_VERIFY
+ * (config `crypto-icv-verify pmd`): the PMD compares the ICV with memcmp,
+ * the path before issue 5's constant-time compare; the plain
+ * cdev-aesni_mb rows are the default (constant time, docs/crypto.md).  If
+ * the default inbound engine is not aesni_mb (no intel-ipsec-mb at build
+ * time: AEAD inbound then defaults to OpenSSL/libsodium), rows
+ * "mb>in:NAME" show decapsulation on it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,10 +115,11 @@ fill(int sz)
 	return bytes;
 }
 
+static const uint8_t key[64] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+
 static struct esp_sa *
 mk_sa(const struct algdef *a, enum esp_dir dir, int engine)
 {
-	static const uint8_t key[64] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
 	struct esp_sa_params p;
 	struct esp_sa *sa;
 
@@ -325,7 +329,26 @@ again:
 				    1e9, o.cyc - c.cyc, i.cyc - c.cyc);
 			}
 			if (e == XFORM_ENGINE_CDEV_AESNI_MB &&
-			    (int)xform_session_engine(si->xs) == e) {
+			    xform_session_icv_ct(si->xs) &&
+			    strcmp(ename, "mb+pmd-verify") != 0) {
+				/* The same SA, ICV compared by the PMD. */
+				struct xform_session *x = xform_session_create(
+				    algs[a].ealg, key, algs[a].eklen,
+				    algs[a].aalg, key, algs[a].aklen,
+				    XFORM_DIR_IN, XFORM_F_PMD_VERIFY,
+				    XFORM_ENGINE_CDEV_AESNI_MB);
+
+				if (x != NULL) {
+					xform_session_destroy(si->xs);
+					si->xs = x;
+					snprintf(ename, sizeof(ename),
+					    "mb+pmd-verify");
+					goto again;
+				}
+			}
+			if (e == XFORM_ENGINE_CDEV_AESNI_MB &&
+			    (int)xform_session_engine(si->xs) == e &&
+			    strcmp(ename, "mb+pmd-verify") != 0) {
 				esp_sa_destroy(si);
 				si = mk_sa(&algs[a], ESP_DIR_IN,
 				    XFORM_ENGINE_DEFAULT);
