@@ -25,11 +25,12 @@
  * copy of the ICV in the scratch digest.  For ESN the 4 high-order bytes
  * are written over the first 4 ICV bytes and the auth length extended by
  * 4, so the PMD hashes them right after the payload (the inbound ICV bytes
- * are saved and restored).  AEAD tags are always checked by the PMD:
- * crypto_openssl through EVP_DecryptFinal_ex (CRYPTO_memcmp inside
- * OpenSSL), crypto_aesni_mb with memcmp; the inbound default avoids the
- * latter (xform.c).  GMAC hashes SPI||SN from the packet (the 8 bytes
- * before auth_off), so ESN + GMAC is not offered here.
+ * are saved and restored).  AEAD tags of ops that go through a PMD are
+ * checked by the PMD: crypto_openssl through EVP_DecryptFinal_ex
+ * (CRYPTO_memcmp inside OpenSSL), crypto_aesni_mb with memcmp (so only
+ * with XFORM_F_PMD_VERIFY: see below), other devices unknown (the inbound
+ * default avoids them, xform.c).  GMAC hashes SPI||SN from the packet (the
+ * 8 bytes before auth_off), so ESN + GMAC is not offered here.
  *
  * Inbound AEAD on crypto_aesni_mb (without XFORM_F_PMD_VERIFY) does not
  * go through the PMD at all: it calls intel-ipsec-mb, the library the PMD
