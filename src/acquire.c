@@ -29,6 +29,9 @@
 #include "worker.h"
 #include "xform.h"
 
+/* Default hand-off ring size (handoff-ring). */
+#define DP_HANDOFF_RING	2048
+
 /* SAs sad_tick() examines per call (called at 10 Hz). */
 #define SAD_TICK_SLICE	100000
 
@@ -567,6 +570,15 @@ make_rings(struct dp_app *app)
 		    RING_F_EXACT_SZ);
 		if (w->acq_ring == NULL)
 			return -rte_errno;
+		if (!app->seq_owner)
+			continue;
+		/* Any worker may hand over (MP), only the owner takes. */
+		snprintf(name, sizeof(name), "dp_hoff%u", i);
+		w->handoff = rte_ring_create(name, app->cfg->ipsec.handoff_ring ?
+		    app->cfg->ipsec.handoff_ring : DP_HANDOFF_RING,
+		    SOCKET_ID_ANY, RING_F_SC_DEQ | RING_F_EXACT_SZ);
+		if (w->handoff == NULL)
+			return -rte_errno;
 	}
 	return 0;
 }
@@ -693,6 +705,9 @@ acq_init(struct dp_app *app, char *err, size_t errlen)
 		    strerror(errno));
 		return rc;
 	}
+	/* One worker numbers each outbound SA (docs/datapath.md). */
+	app->seq_owner = cfg->ipsec.outbound_seq == CFG_SEQ_OWNER &&
+	    app->nworkers > 1;
 	if ((rc = make_rings(app)) != 0) {
 		snprintf(err, errlen, "cannot create IPsec rings: %s",
 		    strerror(-rc));
@@ -734,11 +749,11 @@ sa_line(struct sa *sa, FILE *f, bool json, bool first)
 	if (!json) {
 		fprintf(f, "  sa %-36s %-7s %s out %" PRIu64 " pkts %" PRIu64
 		    " bytes seq %" PRIu64 " drops %" PRIu64 " | in %" PRIu64
-		    " pkts %" PRIu64 " bytes drops %" PRIu64 "\n", buf,
-		    sa_state_name(sa_state(sa)),
+		    " pkts %" PRIu64 " bytes drops %" PRIu64 " | owner %u\n",
+		    buf, sa_state_name(sa_state(sa)),
 		    sa->kind == SA_KIND_ACQUIRE ? "(acquire)" : "",
 		    so.packets, so.bytes, rt ? esp_sa_seq(rt->out) : 0, dout,
-		    si.packets, si.bytes, din);
+		    si.packets, si.bytes, din, rt ? rt->owner : 0);
 		for (r = 1; r < ESP_DROP_MAX; r++)
 			if (so.drops[r] + si.drops[r] != 0)
 				fprintf(f, "      %-16s out %" PRIu64 " in %" PRIu64
@@ -749,9 +764,10 @@ sa_line(struct sa *sa, FILE *f, bool json, bool first)
 	fprintf(f, "%s\n    {\"spi\": %u, \"sa\": \"%s\", \"state\": \"%s\", "
 	    "\"kind\": %u, \"out_packets\": %" PRIu64 ", \"out_bytes\": %"
 	    PRIu64 ", \"out_seq\": %" PRIu64 ", \"in_packets\": %" PRIu64
-	    ", \"in_bytes\": %" PRIu64 ", \"drops\": {", first ? "" : ",",
-	    sa->spi, buf, sa_state_name(sa_state(sa)), sa->kind, so.packets,
-	    so.bytes, rt ? esp_sa_seq(rt->out) : 0, si.packets, si.bytes);
+	    ", \"in_bytes\": %" PRIu64 ", \"owner\": %u, \"drops\": {",
+	    first ? "" : ",", sa->spi, buf, sa_state_name(sa_state(sa)),
+	    sa->kind, so.packets, so.bytes, rt ? esp_sa_seq(rt->out) : 0,
+	    si.packets, si.bytes, rt ? rt->owner : 0);
 	for (r = 1; r < ESP_DROP_MAX; r++)
 		fprintf(f, "%s\"%s\": %" PRIu64, r > 1 ? ", " : "",
 		    esp_drop_name(r), so.drops[r] + si.drops[r]);
@@ -814,12 +830,54 @@ acq_write_json(struct dp_app *app, FILE *f)
 	    st.n_sa, spd_count(app->spd), app->acq->acquires_sent,
 	    app->acq->acquires_retx, st.lq_queued, st.lq_released,
 	    st.larval_expired, st.acquire_expired);
+	fprintf(f, ", \"lq_current\": %u", st.lq_current);
 	for (r = 1; r < SA_DROP_MAX; r++)
 		fprintf(f, ", \"drop_%s\": %" PRIu64, sa_drop_name(r),
 		    st.drops[r]);
+	if (app->ctrl != NULL) {
+		struct ctrl_stats cs;
+
+		ctrl_stats(app->ctrl, &cs);
+		fprintf(f, "},\n  \"ctrl\": {\"accepted\": %" PRIu64
+		    ", \"refused_cred\": %" PRIu64 ", \"refused_limit\": %"
+		    PRIu64 ", \"requests\": %" PRIu64 ", \"errors\": %" PRIu64
+		    ", \"bcast_dropped\": %" PRIu64 ", \"dumps\": %" PRIu64
+		    ", \"dump_msgs\": %" PRIu64 ", \"clients\": %u"
+		    ", \"dumps_active\": %u, \"queued_bytes\": %" PRIu64,
+		    cs.accepted, cs.refused_cred, cs.refused_limit,
+		    cs.requests, cs.errors, cs.bcast_dropped, cs.dumps,
+		    cs.dump_msgs, cs.clients, cs.dumps_active,
+		    cs.queued_bytes);
+	}
 	fprintf(f, "},\n  \"sa\": [");
 	each_sa(app, f, true);
 	fprintf(f, "\n  ]");
+}
+
+void
+acq_drain(struct dp_app *app)
+{
+	struct rte_mbuf *m;
+	unsigned int i;
+
+	for (i = 0; i < app->nworkers; i++) {
+		struct worker *w = app->worker[i];
+
+		if (w == NULL)
+			continue;
+		while (w->bl_n > 0) {
+			m = w->bl[w->bl_head];
+			w->bl_head = (uint16_t)((w->bl_head + 1) % DP_BACKLOG);
+			w->bl_n--;
+			ctrl_count_drop(app, DP_DROP_SHUTDOWN, 1);
+			rte_pktmbuf_free(m);
+		}
+		while (w->acq_ring != NULL &&
+		    rte_ring_dequeue(w->acq_ring, (void **)&m) == 0) {
+			ctrl_count_drop(app, DP_DROP_SHUTDOWN, 1);
+			rte_pktmbuf_free(m);
+		}
+	}
 }
 
 void
@@ -847,6 +905,12 @@ acq_fini(struct dp_app *app)
 				rte_pktmbuf_free(m);
 			rte_ring_free(w->acq_ring);
 			w->acq_ring = NULL;
+		}
+		if (w->handoff != NULL) {
+			while (rte_ring_dequeue(w->handoff, (void **)&m) == 0)
+				rte_pktmbuf_free(m);
+			rte_ring_free(w->handoff);
+			w->handoff = NULL;
 		}
 	}
 	if (app->sad != NULL) {

@@ -68,6 +68,9 @@ struct worker {
 	uint16_t		 bl_head;	/* [O] */
 	uint16_t		 bl_n;		/* [O] */
 	struct rte_mbuf		*bl[DP_BACKLOG];	/* [O] */
+	/* outbound-seq owner: packets of the SAs this worker owns, handed
+	 * over by the other workers (docs/datapath.md). */
+	struct rte_ring		*handoff;	/* [I] MP/SC others -> this one */
 } __rte_cache_aligned;
 
 struct dp_app {
@@ -91,6 +94,7 @@ struct dp_app {
 	struct ctrl		*ctrl;		/* [C] PF_KEY socket */
 	struct acq		*acq;		/* [C] acquire state (acquire.c) */
 	uint64_t		 hold_gen;	/* [A] odd while SAs are installed */
+	bool			 seq_owner;	/* [I] outbound-seq owner */
 	unsigned int		 pipe_start[2];	/* [I] first IPsec stage by role */
 	uint64_t		 start_tsc;
 };

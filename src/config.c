@@ -580,6 +580,21 @@ U32_DIR(dir_larval_queue, ipsec.larval_queue, "larval-queue", 1, 65536)
 U32_DIR(dir_larval_total, ipsec.larval_queue_total, "larval-queue-total", 1,
     1u << 20)
 U32_DIR(dir_ipsec_ring, ipsec.ring, "ipsec-ring", 64, 1u << 16)
+/* Outbound sequence numbers across workers (docs/datapath.md). */
+U32_DIR(dir_handoff_ring, ipsec.handoff_ring, "handoff-ring", 64, 1u << 20)
+
+static int
+dir_outbound_seq(struct parse_ctx *p, int argc, char **argv)
+{
+	if (strcmp(argv[1], "owner") == 0)
+		p->cfg->ipsec.outbound_seq = CFG_SEQ_OWNER;
+	else if (strcmp(argv[1], "atomic") == 0)
+		p->cfg->ipsec.outbound_seq = CFG_SEQ_ATOMIC;
+	else
+		return perr(p, "outbound-seq: expected owner or atomic, got "
+		    "'%s'", argv[1]);
+	return 0;
+}
 U32_DIR(dir_max_sa, ipsec.max_sa, "max-sa", 16, 1u << 22)
 U32_DIR(dir_crypto_sessions, ipsec.crypto_sessions, "crypto-sessions", 64,
     1u << 22)
@@ -818,6 +833,12 @@ static const struct directive directives[] = {
 	  "packets queued awaiting keys, all SAs (default 8192)" },
 	{ "ipsec-ring", 1, 1, dir_ipsec_ring, "N",
 	  "per-worker rings for packets awaiting SAs (default 1024)" },
+	{ "outbound-seq", 1, 1, dir_outbound_seq, "owner|atomic",
+	  "who numbers an outbound SA's packets: its owner worker, the others "
+	  "hand them over (default; in order on the wire), or every worker "
+	  "with one atomic add per burst (may reorder)" },
+	{ "handoff-ring", 1, 1, dir_handoff_ring, "N",
+	  "per-worker ring of packets handed to an SA's owner (default 2048)" },
 	{ "max-sa", 1, 1, dir_max_sa, "N", "SAs in the SAD (default 65536)" },
 	{ "crypto-sessions", 1, 1, dir_crypto_sessions, "N",
 	  "cryptodev sessions for all SAs; beyond them SAs run on openssl "

@@ -121,6 +121,12 @@ struct cfg_ctrl {
 	uint32_t	 client_queue;			/* bytes per client */
 };
 
+/* outbound-seq: who numbers an outbound SA's packets. */
+enum cfg_outbound_seq {
+	CFG_SEQ_OWNER = 0,	/* one owner worker per SA (hand-off ring) */
+	CFG_SEQ_ATOMIC,		/* every worker, one atomic add per burst */
+};
+
 /* IPsec datapath (docs/datapath.md). */
 struct cfg_ipsec {
 	char		 setkey[CFG_PATH_LEN];	/* setkey file loaded at start */
@@ -134,6 +140,9 @@ struct cfg_ipsec {
 	uint32_t	 max_sa;
 	bool		 icv_pmd_verify;	/* crypto-icv-verify pmd */
 	uint32_t	 crypto_sessions;	/* cryptodev session pool */
+	/* Outbound sequence numbers across workers (docs/datapath.md). */
+	enum cfg_outbound_seq outbound_seq;	/* default owner */
+	uint32_t	 handoff_ring;		/* per-worker hand-off ring, 0: 2048 */
 };
 
 struct dpsec_config {

@@ -108,6 +108,8 @@ struct dp_stats {
 	uint64_t		idle_sleeps;
 	uint64_t		icmp_errors;	/* ICMP errors generated */
 	uint64_t		injected;	/* packets from the control thread */
+	uint64_t		handoff_out;	/* handed to an SA's owner worker */
+	uint64_t		handoff_in;	/* taken from its own hand-off ring */
 	uint64_t		drops[DP_DROP_MAX];
 	struct dp_port_stats	port[DP_MAX_PORTS];
 } __rte_cache_aligned;

@@ -73,7 +73,8 @@
 	X(ACQUIRE_RING_FULL,	"acquire_ring_full")			\
 	X(ACQUIRE_FAILED,	"acquire_entry_failed")			\
 	X(RELEASE_RING_FULL,	"release_ring_full")			\
-	X(ORDER_BACKLOG_FULL,	"order_backlog_full")
+	X(ORDER_BACKLOG_FULL,	"order_backlog_full")			\
+	X(HANDOFF_FULL,		"handoff_ring_full")
 
 #define DP_DROP_ENUM(id, name)	DP_DROP_##id,
 enum dp_drop {

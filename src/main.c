@@ -426,7 +426,11 @@ main(int argc, char **argv)
 	printf("dpsecd: signal %d, stopping\n", (int)quit_signal);
 	__atomic_store_n(&app->stop, 1, __ATOMIC_RELEASE);
 	rte_eal_mp_wait_lcore();
+	/* Every packet still held is freed and counted ("shutdown") before
+	 * the counters are written: rx = tx + drops + larval queues. */
 	exc_fini(app);
+	acq_drain(app);
+	dp_mtu_drain(app);
 	stats_print(app, stdout);
 	acq_print(app, stdout);
 	dp_mtu_print(app, stdout);

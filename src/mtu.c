@@ -4,6 +4,7 @@
  * check needs (pools for fragmentation, the ICMP token bucket).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -130,28 +131,70 @@ dp_mtu_fini(struct dp_app *app)
 }
 
 void
-dp_mtu_print(const struct dp_app *app, FILE *f)
+dp_mtu_drain(struct dp_app *app)
 {
-	const struct dp_mtu *mt = app->mtu;
-	uint64_t pre = 0, post = 0, frags = 0, reasm = 0, icmp = 0, supp = 0;
-	struct frag_rx_stats st;
+	struct dp_mtu *mt = app->mtu;
 	unsigned int i;
+	uint64_t n;
 
 	if (mt == NULL)
 		return;
 	for (i = 0; i < app->nworkers; i++) {
-		pre += mt->w[i].prefrag;
-		post += mt->w[i].postfrag;
-		frags += mt->w[i].fragments;
-		frag_rx_stats(mt->w[i].rx, &st);
-		reasm += st.reassembled;
-		icmp += mt->w[i].tb.sent;
-		supp += mt->w[i].tb.suppressed;
+		n = frag_rx_flush(mt->w[i].rx);
+		if (n > 0)
+			DP_CNT_ADD(app_ctrl_stats(app)->drops[DP_DROP_SHUTDOWN],
+			    n);
 	}
-	fprintf(f, "mtu: prefragmented %lu postfragmented %lu fragments %lu "
-	    "reassembled %lu icmp_too_big %lu icmp_suppressed %lu\n",
-	    (unsigned long)pre, (unsigned long)post, (unsigned long)frags,
-	    (unsigned long)reasm, (unsigned long)icmp, (unsigned long)supp);
+}
+
+/* Sums of the per-worker counters that are not drop reasons. */
+static void
+mtu_sums(const struct dp_app *app, uint64_t v[7])
+{
+	const struct dp_mtu *mt = app->mtu;
+	struct frag_rx_stats st;
+	unsigned int i;
+
+	memset(v, 0, 7 * sizeof(v[0]));
+	for (i = 0; i < app->nworkers; i++) {
+		v[0] += mt->w[i].prefrag;
+		v[1] += mt->w[i].postfrag;
+		v[2] += mt->w[i].fragments;
+		frag_rx_stats(mt->w[i].rx, &st);
+		v[3] += st.reassembled;
+		v[4] += mt->w[i].tb.sent;
+		v[5] += mt->w[i].tb.suppressed;
+		v[6] += st.merged;
+	}
+}
+
+void
+dp_mtu_write_json(const struct dp_app *app, FILE *f)
+{
+	uint64_t v[7];
+
+	if (app->mtu == NULL)
+		return;
+	mtu_sums(app, v);
+	fprintf(f, ",\n  \"mtu\": {\"prefragmented\": %" PRIu64
+	    ", \"postfragmented\": %" PRIu64 ", \"fragments\": %" PRIu64
+	    ", \"reassembled\": %" PRIu64 ", \"icmp_too_big\": %" PRIu64
+	    ", \"icmp_suppressed\": %" PRIu64 ", \"merged\": %" PRIu64 "}",
+	    v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
+}
+
+void
+dp_mtu_print(const struct dp_app *app, FILE *f)
+{
+	uint64_t v[7];
+
+	if (app->mtu == NULL)
+		return;
+	mtu_sums(app, v);
+	fprintf(f, "mtu: prefragmented %" PRIu64 " postfragmented %" PRIu64
+	    " fragments %" PRIu64 " reassembled %" PRIu64 " icmp_too_big %"
+	    PRIu64 " icmp_suppressed %" PRIu64 "\n", v[0], v[1], v[2], v[3],
+	    v[4], v[5]);
 }
 
 /* Seconds for the path MTU clock. */

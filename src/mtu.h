@@ -52,6 +52,20 @@ int dp_mtu_init(struct dp_app *app, char *err, size_t errlen);
 /** Free everything (NULL-safe).  Thread: control thread, workers stopped. */
 void dp_mtu_fini(struct dp_app *app);
 
+/**
+ * Free the incomplete datagrams of every worker's reassembly table,
+ * counted as drops "shutdown" (so the exit counters account for every
+ * packet).  Thread: control thread, workers stopped.
+ */
+void dp_mtu_drain(struct dp_app *app);
+
+/**
+ * Append the "mtu" member (the counters that are not drop reasons:
+ * fragments made, datagrams reassembled, ICMP sent and suppressed) to an
+ * open JSON object.  Thread: control thread.
+ */
+void dp_mtu_write_json(const struct dp_app *app, FILE *f);
+
 /** Print the counters that are not drop reasons.  Thread: control. */
 void dp_mtu_print(const struct dp_app *app, FILE *f);
 

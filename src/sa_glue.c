@@ -55,6 +55,25 @@ sa_glue_params(const struct sa *sa, enum esp_dir dir, unsigned int nb_workers,
 	return 0;
 }
 
+uint16_t
+sa_glue_owner(const struct sa *sa, unsigned int nb_workers)
+{
+	const uint8_t *b[2] = { sa->src.a.raw, sa->dst.a.raw };
+	uint32_t h = 2166136261u;	/* FNV-1a */
+	unsigned int i, j;
+
+	if (nb_workers <= 1)
+		return 0;
+	for (j = 0; j < 2; j++)
+		for (i = 0; i < 16; i++)
+			h = (h ^ b[j][i]) * 16777619u;
+	for (i = 0; i < 4; i++)
+		h = (h ^ ((sa->reqid >> (8 * i)) & 0xff)) * 16777619u;
+	h = (h ^ sa->proto) * 16777619u;
+	h ^= h >> 16;
+	return (uint16_t)(h % nb_workers);
+}
+
 static int
 glue_install(struct sa *sa, void *arg)
 {
@@ -89,6 +108,7 @@ glue_install(struct sa *sa, void *arg)
 		g->install_fail++;
 		return rc < 0 ? rc : -EINVAL;
 	}
+	rt->owner = sa_glue_owner(sa, g->nb_workers);
 	sa->rt = rt;
 	if (g->installed != NULL)
 		g->installed(g->arg, sa);

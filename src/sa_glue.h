@@ -23,6 +23,7 @@
 struct sa_rt {
 	struct esp_sa	*out;	/**< [I] outbound runtime */
 	struct esp_sa	*in;	/**< [I] inbound runtime (replay window) */
+	uint16_t	 owner;	/**< [I] worker that numbers and sends (outbound-seq owner) */
 };
 
 /** Called for packets released from a larval queue (control thread). */
@@ -56,6 +57,14 @@ void sa_glue_hooks(struct sa_glue *g, struct sad_hooks *h);
  */
 int sa_glue_params(const struct sa *sa, enum esp_dir dir,
     unsigned int nb_workers, struct esp_sa_params *p);
+
+/**
+ * The worker that owns an SA's outbound packets (outbound-seq owner): a
+ * hash of what a rekey keeps (endpoints, protocol, reqid), so that an SA
+ * and the SA replacing it have the same owner and a flow stays in order
+ * across the rekey; spread over @p nb_workers.  Thread: any.
+ */
+uint16_t sa_glue_owner(const struct sa *sa, unsigned int nb_workers);
 
 /** The runtime of an installed SA (MATURE or DYING).  Thread: any lcore. */
 static inline struct sa_rt *

@@ -56,6 +56,43 @@ backlog(struct worker *w, struct rte_mbuf *m)
 	return DP_DROP_NONE;
 }
 
+/*
+ * outbound-seq owner: hand packets to their SA's owner worker, one burst
+ * per owner in order of first appearance (each owner's packets keep their
+ * order).  Taken over (DP_DROP_NONE) or dropped when the ring is full.
+ */
+static void
+handoff(struct worker *w, struct rte_mbuf *ho[], const uint16_t ho_w[],
+    uint16_t n, struct rte_mbuf *fail[], uint8_t fail_r[], uint16_t *nf)
+{
+	struct rte_mbuf *b[DP_BURST];
+	uint16_t i, j, nb, done = 0;
+	unsigned int k;
+	uint8_t seen[DP_BURST] = { 0 };
+
+	for (i = 0; i < n; i++) {
+		uint16_t o = ho_w[i];
+
+		if (seen[i])
+			continue;
+		for (j = i, nb = 0; j < n; j++)
+			if (ho_w[j] == o) {
+				seen[j] = 1;
+				b[nb++] = ho[j];
+			}
+		k = rte_ring_mp_enqueue_burst(w->app->worker[o]->handoff,
+		    (void **)b, nb, NULL);
+		for (j = 0; j < nb; j++) {
+			fail[*nf] = b[j];
+			fail_r[(*nf)++] = j < k ? DP_DROP_NONE :
+			    DP_DROP_HANDOFF_FULL;
+		}
+		done += (uint16_t)k;
+	}
+	if (done > 0)
+		DP_CNT_ADD(w->st->handoff_out, done);
+}
+
 /* Set the metadata of an ESP packet for the route stage. */
 static inline void
 esp_meta(struct rte_mbuf *m)
@@ -79,9 +116,10 @@ stage_ipsec_out(struct worker *w, struct rte_mbuf *pkts[], uint8_t reason[],
 	const struct sad_out_key *okp[DP_BURST];
 	struct sa *sa[DP_BURST], *grp_sa[DP_BURST];
 	struct rte_mbuf *grp[DP_BURST], *pass[DP_BURST], *fail[DP_BURST];
+	struct rte_mbuf *ho[DP_BURST];
 	uint8_t grp_r[DP_BURST], fail_r[DP_BURST];
-	uint16_t idx[DP_BURST];
-	uint16_t i, j, no = 0, np = 0, nf = 0, ngs = 0;
+	uint16_t idx[DP_BURST], ho_w[DP_BURST];
+	uint16_t i, j, no = 0, np = 0, nf = 0, ngs = 0, nho = 0;
 	enum spd_action def;
 
 	for (i = 0; i < n; i++)
@@ -131,12 +169,22 @@ stage_ipsec_out(struct worker *w, struct rte_mbuf *pkts[], uint8_t reason[],
 			sa[j] = NULL;
 			continue;
 		}
+		if (app->seq_owner && sa_glue_rt(sa[j])->owner != w->id) {
+			/* Another worker numbers and sends this SA's packets
+			 * (docs/datapath.md "Several workers, one SA"). */
+			ho_w[nho] = sa_glue_rt(sa[j])->owner;
+			ho[nho++] = m;
+			sa[j] = NULL;
+			continue;
+		}
 		for (i = 0; i < ngs; i++)
 			if (grp_sa[i] == sa[j])
 				break;
 		if (i == ngs)
 			grp_sa[ngs++] = sa[j];
 	}
+	if (nho > 0)
+		handoff(w, ho, ho_w, nho, fail, fail_r, &nf);
 	/* One engine call per SA, packets in burst order. */
 	for (i = 0; i < ngs; i++) {
 		struct sa_rt *rt = sa_glue_rt(grp_sa[i]);

@@ -6,9 +6,17 @@
 #include <string.h>
 
 #include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_mempool.h>
 
 #include "acquire.h"
+#include "mtu.h"
 #include "stats.h"
+
+struct pool_walk {
+	FILE		*f;
+	unsigned int	 n;
+};
 
 static const char *const drop_names[] = {
 #define DP_DROP_NAME(id, name)	name,
@@ -82,10 +90,12 @@ stats_print(const struct dp_app *app, FILE *f)
 			d += s->drops[r];
 		fprintf(f, "  worker %u (lcore %u): %u rx queues, %" PRIu64
 		    " bursts, %" PRIu64 " injected, %" PRIu64 " idle sleeps, %"
-		    PRIu64 " drops\n", i,
+		    PRIu64 " drops, handed off %" PRIu64 " out %" PRIu64
+		    " in\n", i,
 		    app->worker[i] != NULL ? app->worker[i]->lcore : 0,
 		    app->worker[i] != NULL ? app->worker[i]->nrxq : 0,
-		    s->bursts, s->injected, s->idle_sleeps, d);
+		    s->bursts, s->injected, s->idle_sleeps, d, s->handoff_out,
+		    s->handoff_in);
 	}
 	fprintf(f, "  icmp errors sent: %" PRIu64 "\n", t.icmp_errors);
 	fprintf(f, "  drops: %" PRIu64 "\n", t.drops_total);
@@ -93,6 +103,30 @@ stats_print(const struct dp_app *app, FILE *f)
 		if (t.drops[r] != 0)
 			fprintf(f, "    %-28s %" PRIu64 "\n", dp_drop_name(r),
 			    t.drops[r]);
+}
+
+static void
+pool_json(struct rte_mempool *mp, void *arg)
+{
+	struct pool_walk *pw = arg;
+
+	fprintf(pw->f, "%s\n    \"%s\": {\"size\": %u, \"in_use\": %u}",
+	    pw->n++ ? "," : "", mp->name, mp->size,
+	    rte_mempool_in_use_count(mp));
+}
+
+void
+stats_pools_json(FILE *f)
+{
+	struct rte_malloc_socket_stats ms;
+	struct pool_walk pw = { f, 0 };
+
+	fprintf(f, ",\n  \"pools\": {");
+	rte_mempool_walk(pool_json, &pw);
+	fprintf(f, "\n  }");
+	memset(&ms, 0, sizeof(ms));
+	rte_malloc_get_socket_stats(0, &ms);
+	fprintf(f, ",\n  \"heap_alloc_bytes\": %zu", ms.heap_allocsz_bytes);
 }
 
 int
@@ -125,13 +159,17 @@ stats_write_json(const struct dp_app *app, const char *path)
 	for (i = 0; i < app->nworkers; i++)
 		fprintf(f, "%s\n    {\"lcore\": %u, \"rx_queues\": %u, \"bursts\": %"
 		    PRIu64 ", \"injected\": %" PRIu64 ", \"idle_sleeps\": %" PRIu64
+		    ", \"handoff_out\": %" PRIu64 ", \"handoff_in\": %" PRIu64
 		    "}", i ? "," : "",
 		    app->worker[i] ? app->worker[i]->lcore : 0,
 		    app->worker[i] ? app->worker[i]->nrxq : 0,
 		    app->stats[i].bursts, app->stats[i].injected,
-		    app->stats[i].idle_sleeps);
+		    app->stats[i].idle_sleeps, app->stats[i].handoff_out,
+		    app->stats[i].handoff_in);
 	fprintf(f, "\n  ]");
 	acq_write_json((struct dp_app *)app, f);
+	dp_mtu_write_json(app, f);
+	stats_pools_json(f);
 	fprintf(f, "\n}\n");
 	if (fclose(f) != 0)
 		return -errno;

@@ -31,6 +31,13 @@ void stats_sum(const struct dp_app *app, struct stats_total *t);
 void stats_print(const struct dp_app *app, FILE *f);
 
 /**
+ * Append the "pools" member (every mempool: size, objects in use,
+ * per-lcore caches counted as free) and "heap_alloc_bytes" (DPDK heap of
+ * socket 0) to an open JSON object.  Thread: any (reads only).
+ */
+void stats_pools_json(FILE *f);
+
+/**
  * Write the counters as one JSON object to @p path.
  * @return 0 or -errno.  Thread: control thread.
  */

@@ -6,6 +6,7 @@
  *   /dpsec/workers    per worker: lcore, rx queues, bursts, sleeps, drops
  *   /dpsec/neighbors  the neighbor table
  *   /dpsec/sa         per SA: state, packets, bytes, sequence, drops
+ *   /dpsec/pools      per mempool: size, in use; DPDK heap allocated
  * The callbacks run on DPDK's telemetry thread; they only read counters
  * (relaxed loads) and [I] fields, and the neighbor table lock-free.
  */
@@ -15,6 +16,8 @@
 #include <string.h>
 
 #include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_mempool.h>
 #include <rte_telemetry.h>
 
 #include "acquire.h"
@@ -158,6 +161,10 @@ do_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(c, "injected", DP_CNT_GET(s->injected));
 		rte_tel_data_add_dict_u64(c, "idle_sleeps",
 		    DP_CNT_GET(s->idle_sleeps));
+		rte_tel_data_add_dict_u64(c, "handoff_out",
+		    DP_CNT_GET(s->handoff_out));
+		rte_tel_data_add_dict_u64(c, "handoff_in",
+		    DP_CNT_GET(s->handoff_in));
 		rte_tel_data_add_dict_u64(c, "drops", drops);
 		rte_tel_data_add_dict_container(d, name, c, 0);
 	}
@@ -193,6 +200,39 @@ do_neighbors(const char *cmd, const char *params, struct rte_tel_data *d)
 		    app->port[e->port].name, st[state]);
 		rte_tel_data_add_array_string(d, line);
 	}
+	return 0;
+}
+
+static void
+pool_cb(struct rte_mempool *mp, void *arg)
+{
+	struct rte_tel_data *d = arg;
+	struct rte_tel_data *c = rte_tel_data_alloc();
+
+	if (c == NULL)
+		return;
+	rte_tel_data_start_dict(c);
+	rte_tel_data_add_dict_u64(c, "size", mp->size);
+	rte_tel_data_add_dict_u64(c, "in_use", rte_mempool_in_use_count(mp));
+	rte_tel_data_add_dict_container(d, mp->name, c, 0);
+}
+
+/*
+ * /dpsec/pools: every mempool's size and objects in use (mbufs held by
+ * the datapath, the PMDs, queues), and the DPDK heap of socket 0.  Needs
+ * no dpsecd state: the mempool list has its own lock.
+ */
+static int
+tel_pools(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct rte_malloc_socket_stats ms;
+
+	rte_tel_data_start_dict(d);
+	rte_mempool_walk(pool_cb, d);
+	memset(&ms, 0, sizeof(ms));
+	rte_malloc_get_socket_stats(0, &ms);
+	rte_tel_data_add_dict_u64(d, "heap_alloc_bytes",
+	    ms.heap_allocsz_bytes);
 	return 0;
 }
 
@@ -287,6 +327,8 @@ telemetry_init(struct dp_app *app)
 	    "Neighbor table. No parameters");
 	rc |= rte_telemetry_register_cmd("/dpsec/sa", tel_sa,
 	    "Per-SA counters (refreshed every second). No parameters");
+	rc |= rte_telemetry_register_cmd("/dpsec/pools", tel_pools,
+	    "Mempools (size, in use) and DPDK heap. No parameters");
 	return rc;
 }
 

@@ -100,6 +100,41 @@ poll_injected(struct worker *w)
 	return n;
 }
 
+/*
+ * outbound-seq owner: number, encrypt and send the packets other workers
+ * handed over for the SAs this worker owns, from "ipsec-out" on.  The
+ * receiving worker already decided, with its own ordering state, that
+ * they may be sent (they went on this ring in the order it would have
+ * sent them), so they skip this worker's ordering checks ("releasing");
+ * the ring is FIFO, so each flow keeps its order (docs/datapath.md).
+ * At most DP_HANDOFF_BURSTS bursts per loop, so rx is not starved.
+ */
+#define DP_HANDOFF_BURSTS	8
+
+static unsigned int
+poll_handoff(struct worker *w)
+{
+	struct dp_app *app = w->app;
+	struct rte_mbuf *pkts[DP_BURST];
+	unsigned int n, b, total = 0;
+
+	if (w->handoff == NULL)
+		return 0;
+	for (b = 0; b < DP_HANDOFF_BURSTS; b++) {
+		n = rte_ring_sc_dequeue_burst(w->handoff, (void **)pkts,
+		    DP_BURST, NULL);
+		if (n == 0)
+			break;
+		DP_CNT_ADD(w->st->handoff_in, n);
+		w->releasing = true;
+		pipeline_run_from(w, &app->pipe[0], app->pipe_start[0], pkts,
+		    (uint16_t)n);
+		w->releasing = false;
+		total += n;
+	}
+	return total;
+}
+
 static void
 idle(struct worker *w)
 {
@@ -146,6 +181,7 @@ worker_main(void *arg)
 			total += n;
 		w->releasing = false;
 		total += acq_worker_flush(w);
+		total += poll_handoff(w);
 		for (i = 0; i < w->nrxq; i++) {
 			const struct dp_rxq *rq = &w->rxq[i];
 			struct dp_port_stats *ps = &w->st->port[rq->port];
@@ -179,6 +215,8 @@ worker_main(void *arg)
 		}
 	}
 	while (poll_injected(w) > 0)
+		;
+	while (poll_handoff(w) > 0)
 		;
 	txbuf_flush_all(w);
 	rte_rcu_qsbr_thread_offline(app->qsbr, w->id);

@@ -478,6 +478,28 @@ frag_rx_expire(struct frag_rx *fr, uint64_t now)
 	rte_ip_frag_free_death_row(&fr->dr, 0);
 }
 
+uint64_t
+frag_rx_flush(struct frag_rx *fr)
+{
+	uint64_t total = 0, n;
+	uint32_t i;
+
+	if (fr == NULL)
+		return 0;
+	rte_ip_frag_free_death_row(&fr->dr, 0);
+	/* Every entry is "expired" at the end of time; the death row takes
+	 * a bounded number per call. */
+	do {
+		rte_ip_frag_table_del_expired_entries(fr->tbl, &fr->dr,
+		    UINT64_MAX);
+		for (n = 0, i = 0; i < fr->dr.cnt; i++)
+			n += fr->dr.row[i]->nb_segs;
+		total += n;
+		rte_ip_frag_free_death_row(&fr->dr, 0);
+	} while (n > 0);
+	return total;
+}
+
 /* Pre-checks rte_ip_frag does not make; returns a drop reason or -1. */
 static int
 check_fragment(const struct frag_rx *fr, const struct rte_mbuf *m, bool v4)
@@ -597,6 +619,7 @@ rx_one(struct frag_rx *fr, struct rte_mbuf *m, uint64_t now)
 	}
 	if (r == NULL)
 		return NULL;
+	rx_cnt(&fr->st.merged, r->nb_segs);
 	r = linear(fr, r);
 	if (r == NULL)
 		return NULL;
@@ -647,6 +670,7 @@ frag_rx_stats(const struct frag_rx *fr, struct frag_rx_stats *st)
 	st->fragments = __atomic_load_n(&fr->st.fragments, __ATOMIC_RELAXED);
 	st->reassembled = __atomic_load_n(&fr->st.reassembled,
 	    __ATOMIC_RELAXED);
+	st->merged = __atomic_load_n(&fr->st.merged, __ATOMIC_RELAXED);
 	for (i = 0; i < FRAG_RX_DROP_MAX; i++)
 		st->drops[i] = __atomic_load_n(&fr->st.drops[i],
 		    __ATOMIC_RELAXED);

@@ -188,6 +188,8 @@ enum frag_rx_drop {
 struct frag_rx_stats {
 	uint64_t fragments;	/**< fragments given in */
 	uint64_t reassembled;	/**< datagrams rebuilt */
+	uint64_t merged;	/**< fragments that made up a complete datagram
+				 * (rebuilt, or dropped as FRAG_RX_NOMEM) */
 	uint64_t drops[FRAG_RX_DROP_MAX];
 };
 
@@ -236,6 +238,14 @@ uint16_t frag_rx_burst(struct frag_rx *fr, struct rte_mbuf *mb[], uint16_t n,
 
 /** Drop every expired datagram now (idle workers).  Owner only. */
 void frag_rx_expire(struct frag_rx *fr, uint64_t now);
+
+/**
+ * Free every fragment the table holds (incomplete datagrams) and return
+ * how many mbufs that was; not counted in the table's drop counters (the
+ * caller decides the reason, dpsecd: "shutdown").  Owner only, or any
+ * thread once the owner stopped.
+ */
+uint64_t frag_rx_flush(struct frag_rx *fr);
 
 /** Counters (owner writes relaxed; any thread reads).  */
 void frag_rx_stats(const struct frag_rx *fr, struct frag_rx_stats *st);

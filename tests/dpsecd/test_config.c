@@ -376,6 +376,41 @@ test_mtu_directives(void **state)
 	}
 }
 
+/* outbound-seq and handoff-ring (docs/datapath.md "Several workers"). */
+static void
+test_seq_directives(void **state)
+{
+	struct dpsec_config c;
+	char err[CFG_ERR_LEN];
+
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(c.ipsec.outbound_seq, CFG_SEQ_OWNER);
+	assert_int_equal(c.ipsec.handoff_ring, 0);	/* 0: 2048 */
+	assert_int_equal(config_parse_string(&c, "s.conf",
+	    "outbound-seq atomic\nhandoff-ring 4096\n"
+	    "port p device net_null0 role protected\n", err, sizeof(err)), 0);
+	assert_int_equal(c.ipsec.outbound_seq, CFG_SEQ_ATOMIC);
+	assert_int_equal(c.ipsec.handoff_ring, 4096);
+	assert_int_equal(config_parse_string(&c, "s.conf",
+	    "outbound-seq owner\nport p device net_null0 role protected\n",
+	    err, sizeof(err)), 0);
+	assert_int_equal(c.ipsec.outbound_seq, CFG_SEQ_OWNER);
+	config_free(&c);
+	config_defaults(&c);
+	assert_int_equal(config_parse_string(&c, "s.conf",
+	    "outbound-seq random\n", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err,
+	    "s.conf:1: outbound-seq: expected owner or atomic, got 'random'");
+	config_free(&c);
+	config_defaults(&c);
+	assert_int_equal(config_parse_string(&c, "s.conf",
+	    "handoff-ring 8\n", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err,
+	    "s.conf:1: handoff-ring: 8 out of range 64..1048576");
+	config_free(&c);
+}
+
 /* crypto-icv-verify (docs/crypto.md): default, both values, an error. */
 static void
 test_icv_verify(void **state)
@@ -543,6 +578,7 @@ main(void)
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_mtu_directives),
 		cmocka_unit_test(test_ctrl_directives),
+		cmocka_unit_test(test_seq_directives),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_too_many_words),
 		cmocka_unit_test(test_file),

@@ -9,6 +9,11 @@ registers on the control socket.
                  packets; UPDATE; then 20 more packets at once.  Every one
                  of the 30 leaves as ESP, in order, seq 1..30, decrypted by
                  scapy to the forwarded original.
+  --workers=2:   two workers; port b is declared first so that port a's
+                 rx queue is worker 1's while the SA's owner (outbound-seq
+                 owner, a hash of its endpoints) is worker 0: the released
+                 packets and the later ones are handed over to the owner
+                 and must still leave in order (docs/datapath.md).
   --mode add:    the same answered with one ADD.
   --mode timeout: no answer; acquire-timeout 3 s: two retransmissions,
                  then the queued packets are dropped and counted (larval
@@ -30,7 +35,7 @@ def sh(*cmd, check=True):
     return subprocess.run(cmd, check=check, capture_output=True, text=True)
 
 
-def inner(mode, ns, d):
+def inner(mode, ns, d, workers=1):
     from scapy.all import IP, UDP, Ether, Raw, rdpcap, sendp, get_if_hwaddr
     from scapy.layers.ipsec import ESP
 
@@ -40,20 +45,23 @@ def inner(mode, ns, d):
         f.write(C.setkey_text(sas=False))
     from scapy.all import wrpcap
     wrpcap(os.path.join(d, "empty.pcap"), [])
-    conf = """workers 1
+    pa = """port a device net_af_packet0,iface=dpa0
+port a role protected address 10.0.1.1/24
+"""
+    pb = """port b device net_pcap0,rx_pcap={d}/empty.pcap,tx_pcap={d}/out1.pcap
+port b role unprotected address 192.0.2.1/24
+""".format(d=d)
+    conf = """workers {workers}
 idle sleep 10 200
 control-socket {d}/pfkey.sock
 setkey setkey.conf
 acquire-retry-ms {retry}
 acquire-retries 2
 acquire-timeout {tmo}
-port a device net_af_packet0,iface=dpa0
-port a role protected address 10.0.1.1/24
-port b device net_pcap0,rx_pcap={d}/empty.pcap,tx_pcap={d}/out1.pcap
-port b role unprotected address 192.0.2.1/24
-neighbor 10.0.1.2 {host} dev a
+{ports}neighbor 10.0.1.2 {host} dev a
 neighbor 192.0.2.2 {peer} dev b
 """.format(d=d, host=host, peer=C.PEER, tmo=3 if mode == "timeout" else 30,
+           workers=workers, ports=pa + pb if workers == 1 else pb + pa,
            retry=600 if mode == "timeout" else 10000)
     with open(os.path.join(d, "dpsecd.conf"), "w") as f:
         f.write(conf)
@@ -66,7 +74,8 @@ neighbor 192.0.2.2 {peer} dev b
               iface="dpa1", verbose=False)
 
     errors = []
-    dp = Dpsecd(os.path.join(d, "dpsecd.conf"), d)
+    dp = Dpsecd(os.path.join(d, "dpsecd.conf"), d,
+                lcores="0-1" if workers == 1 else "0@0,1@1,2@0")
     try:
         dp.start()
         cl = K.Client(os.path.join(d, "pfkey.sock"))
@@ -174,21 +183,29 @@ neighbor 192.0.2.2 {peer} dev b
                               (i, i, IP4(got).id - 100))
         if stats["sad"]["acquires_sent"] != 1:
             errors.append("acquires sent %d" % stats["sad"]["acquires_sent"])
+        if workers == 2:
+            ho = [w["handoff_out"] for w in stats["workers"]]
+            if ho != [0, 30]:
+                errors.append("handed off per worker %s, want [0, 30]" % ho)
     if errors:
         for e in errors[:20]:
             print("FAIL: " + e)
         sys.exit(1)
-    print("ok: mode %s, %d ESP packets out" % (mode, len(out)))
+    print("ok: mode %s, %d workers, %d ESP packets out" %
+          (mode, workers, len(out)))
 
 
 def main():
     mode = "getspi"
+    workers = 1
     for a in sys.argv[1:]:
         if a.startswith("--mode="):
             mode = a.split("=", 1)[1]
+        if a.startswith("--workers="):
+            workers = int(a.split("=", 1)[1])
     if "--inner" in sys.argv:
         inner(mode, sys.argv[sys.argv.index("--inner") + 1],
-              sys.argv[sys.argv.index("--inner") + 2])
+              sys.argv[sys.argv.index("--inner") + 2], workers)
         return
     ns = "dpacq%d" % os.getpid()
     d = tempfile.mkdtemp(prefix="dpsec-acq-")
@@ -202,7 +219,7 @@ def main():
             sh("ip", "-n", ns, "link", "set", i, "up")
         r = subprocess.run(["ip", "netns", "exec", ns, sys.executable,
                             os.path.abspath(__file__), "--mode=" + mode,
-                            "--inner", ns, d])
+                            "--workers=%d" % workers, "--inner", ns, d])
         sys.exit(r.returncode)
     finally:
         sh("ip", "netns", "del", ns, check=False)
