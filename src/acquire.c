@@ -877,6 +877,11 @@ acq_drain(struct dp_app *app)
 			ctrl_count_drop(app, DP_DROP_SHUTDOWN, 1);
 			rte_pktmbuf_free(m);
 		}
+		while (w->handoff != NULL &&
+		    rte_ring_dequeue(w->handoff, (void **)&m) == 0) {
+			ctrl_count_drop(app, DP_DROP_SHUTDOWN, 1);
+			rte_pktmbuf_free(m);
+		}
 	}
 }
 

@@ -568,6 +568,25 @@ neighbor 198.18.0.2 {peer} dev b
                   "%9.0f pkt/s" % (name, dt, rates[name][0], rates[name][1]))
             sys.stdout.flush()
 
+        # RSS and heap over time (a long run shows whether they plateau)
+        samples = []
+        sampling = threading.Event()
+
+        def sampler():
+            every = max(10.0, total / 12)
+            t0 = time.time()
+            while not sampling.wait(every):
+                try:
+                    h = tel("/dpsec/pools")["heap_alloc_bytes"]
+                except OSError:
+                    h = 0
+                samples.append((time.time() - t0, rss(pid), h))
+                print("  t=%4.0f s  RSS %6.1f MiB  heap %6.1f MiB" %
+                      (samples[-1][0], samples[-1][1] / 2**20, h / 2**20))
+                sys.stdout.flush()
+
+        smp = threading.Thread(target=sampler, daemon=True)
+        smp.start()
         phase("quiet")
         heap0 = tel("/dpsec/pools")["heap_alloc_bytes"]
         rss0 = rss(pid)
@@ -626,6 +645,8 @@ neighbor 198.18.0.2 {peer} dev b
                 break
             time.sleep(0.5)
         rss1 = rss(pid)
+        sampling.set()
+        smp.join(30)
         st = tel("/dpsec/stats")
         check(st.get("rx_pkts", 0) > 0, "telemetry does not answer")
         stats = dp.stop(timeout=120)
