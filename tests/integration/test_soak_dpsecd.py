@@ -614,8 +614,16 @@ neighbor 198.18.0.2 {peer} dev b
             h = Hostile(sock)
             h.start()
             time.sleep(secs / 2)
-            # ours: flooder, stormer, bad, never-reader (dumper paused)
-            res["limit"] = client_limit(sock, h, 4)
+            # ours: flooder, stormer, bad, never-reader (dumper paused).
+            # A close the server has not processed yet makes one more
+            # refusal: try again after a second (a loaded machine).
+            for attempt in range(3):
+                res["limit"] = client_limit(sock, h, 4)
+                if res["limit"][:2] == (CLIENTS - 4, 1):
+                    break
+                print("client limit, attempt %d: %s" % (attempt + 1,
+                                                         res["limit"]))
+                time.sleep(1)
             time.sleep(secs / 2)
             h.join()
             res["hostile"] = h.n
