@@ -6,9 +6,17 @@
  * alternate on the same packets (so every decrypt sees a valid ICV), each
  * call timed with rte_rdtsc.  Prints machine facts first.
  *
- * Usage: bench_xform [-n bursts] [-e engine] [-a alg]
+ * Usage: bench_xform [-n bursts] [-e engine] [-a alg] [-i]
  * (run bench/crypto/run.sh for the full set beside openssl speed and
  * dpdk-test-crypto-perf).
+ *
+ * -i: the inbound ICV-compare variants side by side instead (encrypt always
+ * on cdev-aesni_mb): "aesni_mb+pmd" = decrypt on aesni_mb with
+ * XFORM_F_PMD_VERIFY (the PMD compares with memcmp: HMAC chains in one
+ * VERIFY pass, the pre-issue-5 path), "aesni_mb+ct" = aesni_mb without it
+ * (HMAC chains split into hash, CRYPTO_memcmp, decrypt; AEAD unchanged:
+ * the PMD always compares), "default-in" = the engine the default picks
+ * for an inbound session (constant time), named in brackets.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -51,6 +59,17 @@ static const struct balg algs[] = {
 static const enum xform_engine engines[] = {
 	XFORM_ENGINE_OPENSSL, XFORM_ENGINE_SODIUM,
 	XFORM_ENGINE_CDEV_AESNI_MB, XFORM_ENGINE_CDEV_OPENSSL,
+};
+
+/* -i: inbound ICV-compare variants (see the file comment). */
+static const struct {
+	const char *label;
+	enum xform_engine ein;
+	uint32_t fin;
+} variants[] = {
+	{ "aesni_mb+pmd", XFORM_ENGINE_CDEV_AESNI_MB, XFORM_F_PMD_VERIFY },
+	{ "aesni_mb+ct", XFORM_ENGINE_CDEV_AESNI_MB, 0 },
+	{ "default-in", XFORM_ENGINE_DEFAULT, 0 },
 };
 
 static struct rte_mempool *pool;
@@ -136,7 +155,8 @@ setup_ops(const struct balg *a, struct xform_op *ops, const uint16_t *sz,
 }
 
 static void
-run_one(enum xform_engine e, const struct balg *a, const char *szname,
+run_one(enum xform_engine e, enum xform_engine ein, uint32_t fin,
+    const char *label, const struct balg *a, const char *szname,
     const uint16_t *sz, unsigned int nb)
 {
 	static const uint8_t key[64] = { 0x2b, 0x7e, 0x15, 0x16 };
@@ -145,12 +165,14 @@ run_one(enum xform_engine e, const struct balg *a, const char *szname,
 	uint64_t t0, tenc = 0, tdec = 0, bytes = 0;
 	unsigned int i, r, bad = 0;
 	double hz = rte_get_tsc_hz(), npkt;
+	char lab[48];
 
 	so = xform_session_create(a->ealg, key, a->ekl, a->aalg, key, a->akl,
 	    XFORM_DIR_OUT, 0, e);
 	si = xform_session_create(a->ealg, key, a->ekl, a->aalg, key, a->akl,
-	    XFORM_DIR_IN, 0, e);
-	if (so == NULL || si == NULL || xform_session_engine(so) != e) {
+	    XFORM_DIR_IN, fin, ein);
+	if (so == NULL || si == NULL || xform_session_engine(so) != e ||
+	    (ein != XFORM_ENGINE_DEFAULT && xform_session_engine(si) != ein)) {
 		xform_session_destroy(so);
 		xform_session_destroy(si);
 		return;
@@ -179,11 +201,20 @@ run_one(enum xform_engine e, const struct balg *a, const char *szname,
 	qsort(tenc_v, nb, sizeof(*tenc_v), cmp_u64);
 	qsort(tdec_v, nb, sizeof(*tdec_v), cmp_u64);
 	npkt = (double)nb * BURST;
+	if (label != NULL) {
+		snprintf(lab, sizeof(lab), "%s%s%s%s", label,
+		    ein == XFORM_ENGINE_DEFAULT ? "(" : "",
+		    ein == XFORM_ENGINE_DEFAULT ?
+		    xform_engine_name(xform_session_engine(si)) : "",
+		    ein == XFORM_ENGINE_DEFAULT ? ")" : "");
+		label = lab;
+	}
 	for (i = 0; i < 2; i++) {
 		double med = (double)(i == 0 ? tenc_v : tdec_v)[nb / 2];
 
 		printf("%-14s %-19s %-4s %6s %8.3f %8.2f %9.0f %9.0f%s\n",
-		    xform_engine_name(e), a->name, i == 0 ? "enc" : "dec",
+		    label != NULL && i == 1 ? label : xform_engine_name(e),
+		    a->name, i == 0 ? "enc" : "dec",
 		    szname, BURST / (med / hz) / 1e6,
 		    bytes * 8.0 / (med / hz) / 1e9, med / BURST,
 		    (i == 0 ? tenc : tdec) / npkt,
@@ -203,6 +234,7 @@ main(int argc, char **argv)
 	struct xform_config cfg = { .n_workers = 1, .use_cryptodev = true,
 	    .socket_id = -1 };
 	const char *only_e = NULL, *only_a = NULL;
+	bool icv_mode = false;
 	unsigned int nb = 20000, i, j, k, s;
 	char szname[8];
 	int opt, n;
@@ -214,13 +246,15 @@ main(int argc, char **argv)
 	}
 	argc -= n;
 	argv += n;
-	while ((opt = getopt(argc, argv, "n:e:a:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:e:a:i")) != -1) {
 		if (opt == 'n')
 			nb = (unsigned int)atoi(optarg);
 		else if (opt == 'e')
 			only_e = optarg;
 		else if (opt == 'a')
 			only_a = optarg;
+		else if (opt == 'i')
+			icv_mode = true;
 	}
 	if (nb < 10)
 		nb = 10;
@@ -258,7 +292,21 @@ main(int argc, char **argv)
 				if (engines[i] == XFORM_ENGINE_SODIUM &&
 				    algs[j].ekl != 36)
 					continue;
-				run_one(engines[i], &algs[j], szname, sz, nb);
+				if (icv_mode)
+					continue;
+				run_one(engines[i], engines[i], 0, NULL,
+				    &algs[j], szname, sz, nb);
+			}
+			for (i = 0; icv_mode && i < sizeof(variants) /
+			    sizeof(variants[0]); i++) {
+				if (!xform_engine_supports(
+				    XFORM_ENGINE_CDEV_AESNI_MB, algs[j].ealg,
+				    algs[j].aalg, 0))
+					break;
+				run_one(XFORM_ENGINE_CDEV_AESNI_MB,
+				    variants[i].ein, variants[i].fin,
+				    variants[i].label, &algs[j], szname, sz,
+				    nb);
 			}
 		}
 	}

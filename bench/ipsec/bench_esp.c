@@ -15,6 +15,15 @@
  *
  * usage: bench_esp [iterations [alg [engine]]]  (EAL: --no-huge, crypto vdevs)
  * e.g. bench_esp 2000 aes-128-gcm cdev-aesni_mb
+ *
+ * For cdev-aesni_mb a second set of rows, engine "mb+pmd-verify",
+ * decapsulates with an inbound session created with XFORM_F_PMD_VERIFY
+ * (config `crypto-icv-verify pmd`): the PMD compares the ICV with memcmp,
+ * the path before issue 5's constant-time compare; the plain
+ * cdev-aesni_mb rows are the default (constant time, docs/crypto.md).  If
+ * the default inbound engine is not aesni_mb (no intel-ipsec-mb at build
+ * time: AEAD inbound then defaults to OpenSSL/libsodium), rows
+ * "mb>in:NAME" show decapsulation on it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,10 +115,11 @@ fill(int sz)
 	return bytes;
 }
 
+static const uint8_t key[64] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+
 static struct esp_sa *
 mk_sa(const struct algdef *a, enum esp_dir dir, int engine)
 {
-	static const uint8_t key[64] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
 	struct esp_sa_params p;
 	struct esp_sa *sa;
 
@@ -131,7 +141,8 @@ mk_sa(const struct algdef *a, enum esp_dir dir, int engine)
 	p.nb_workers = 1;
 	p.socket_id = -1;
 	sa = esp_sa_create(&p);
-	if (sa != NULL && (int)xform_session_engine(sa->xs) != engine) {
+	if (sa != NULL && engine != XFORM_ENGINE_DEFAULT &&
+	    (int)xform_session_engine(sa->xs) != engine) {
 		esp_sa_destroy(sa);
 		return NULL;
 	}
@@ -261,6 +272,7 @@ main(int argc, char **argv)
 	struct xform_config xc = { .n_workers = 1, .use_cryptodev = true,
 	    .socket_id = -1 };
 	static const int sizes[] = { 64, 512, 1420, -1 };
+	char ename[32];
 	unsigned iters = argc > 1 ? (unsigned)atoi(argv[1]) : 20000;
 
 	if (iters == 0 || iters > MAXIT)
@@ -297,6 +309,9 @@ main(int argc, char **argv)
 				esp_sa_destroy(si);
 				continue;
 			}
+			snprintf(ename, sizeof(ename), "%s",
+			    xform_engine_name((enum xform_engine)e));
+again:
 			for (s = 0; s < 4; s++) {
 				struct res c = bench_crypto(so, sizes[s], iters);
 				struct res o = bench_outb(so, sizes[s], iters);
@@ -308,10 +323,42 @@ main(int argc, char **argv)
 				    "imix", sizes[s]);
 				printf("%-20s %-14s %-5s %9.0f %9.0f %9.0f %6.0f%% "
 				    "%7.2f %7.2f %9.0f %9.0f\n", algs[a].name,
-				    xform_engine_name((enum xform_engine)e), szs,
+				    ename, szs,
 				    c.cyc, o.cyc, i.cyc, 100.0 * c.cyc / o.cyc,
 				    hz / o.cyc / 1e6, hz / o.cyc * o.bytes * 8 /
 				    1e9, o.cyc - c.cyc, i.cyc - c.cyc);
+			}
+			if (e == XFORM_ENGINE_CDEV_AESNI_MB &&
+			    xform_session_icv_ct(si->xs) &&
+			    strcmp(ename, "mb+pmd-verify") != 0) {
+				/* The same SA, ICV compared by the PMD. */
+				struct xform_session *x = xform_session_create(
+				    algs[a].ealg, key, algs[a].eklen,
+				    algs[a].aalg, key, algs[a].aklen,
+				    XFORM_DIR_IN, XFORM_F_PMD_VERIFY,
+				    XFORM_ENGINE_CDEV_AESNI_MB);
+
+				if (x != NULL) {
+					xform_session_destroy(si->xs);
+					si->xs = x;
+					snprintf(ename, sizeof(ename),
+					    "mb+pmd-verify");
+					goto again;
+				}
+			}
+			if (e == XFORM_ENGINE_CDEV_AESNI_MB &&
+			    (int)xform_session_engine(si->xs) == e &&
+			    strcmp(ename, "mb+pmd-verify") != 0) {
+				esp_sa_destroy(si);
+				si = mk_sa(&algs[a], ESP_DIR_IN,
+				    XFORM_ENGINE_DEFAULT);
+				if (si != NULL && (int)xform_session_engine(
+				    si->xs) != e) {
+					snprintf(ename, sizeof(ename),
+					    "mb>in:%s", xform_engine_name(
+					    xform_session_engine(si->xs)));
+					goto again;
+				}
 			}
 			esp_sa_destroy(so);
 			esp_sa_destroy(si);
