@@ -254,6 +254,7 @@ resolve_one(struct dp_app *app, struct rte_mbuf *m)
 	struct spd_key k;
 	struct sa *sa = NULL, *use = NULL;
 	enum sa_drop dr = SA_DROP_NONE;
+	bool acq_only = (dp_meta(m)->flags & DP_MF_ACQ_ONLY) != 0;
 	int rc;
 
 	/* The control thread is the SPD's writer: it may classify, as it
@@ -261,7 +262,10 @@ resolve_one(struct dp_app *app, struct rte_mbuf *m)
 	dp_spd_key(m, &k);
 	pol = spd_classify(app->spd, SPD_DIR_OUT, &k);
 	if (pol == NULL || pol->action != SPD_ACT_PROTECT || pol->ntmpl != 1) {
-		give_back(app, m);	/* policy changed: the stage decides */
+		if (acq_only)
+			rte_pktmbuf_free(m);
+		else
+			give_back(app, m); /* policy changed: the stage decides */
 		return;
 	}
 	dp_out_key(&pol->tmpl[0], &k, &key);
@@ -273,10 +277,17 @@ resolve_one(struct dp_app *app, struct rte_mbuf *m)
 			rec_add(app, &key, pol->id, sa);
 		else if (rc != -EEXIST) {
 			app->acq->acquire_fail++;
-			ctrl_count_drop(app, DP_DROP_ACQUIRE_FAILED, 1);
+			if (!acq_only)
+				ctrl_count_drop(app, DP_DROP_ACQUIRE_FAILED, 1);
 			rte_pktmbuf_free(m);
 			return;
 		}
+	}
+	if (acq_only) {
+		/* Level use: the original left in the clear; this copy only
+		 * started the ACQUIRE. */
+		rte_pktmbuf_free(m);
+		return;
 	}
 	if (sa_state_usable(sa_state(sa))) {
 		give_back(app, m);
@@ -874,6 +885,12 @@ acq_drain(struct dp_app *app)
 		}
 		while (w->acq_ring != NULL &&
 		    rte_ring_dequeue(w->acq_ring, (void **)&m) == 0) {
+			ctrl_count_drop(app, DP_DROP_SHUTDOWN, 1);
+			rte_pktmbuf_free(m);
+		}
+		/* Handed to an owner that had stopped already. */
+		while (w->handoff != NULL &&
+		    rte_ring_dequeue(w->handoff, (void **)&m) == 0) {
 			ctrl_count_drop(app, DP_DROP_SHUTDOWN, 1);
 			rte_pktmbuf_free(m);
 		}

@@ -92,8 +92,9 @@ struct rte_tel_data;
 int acq_telemetry_sa(struct dp_app *app, struct rte_tel_data *d);
 
 /**
- * Workers stopped: free the packets still held for ordering (backlog) or
- * on their way to the control thread (acquire rings), counted as drops
+ * Workers stopped: free the packets still held for ordering (backlog),
+ * on their way to the control thread (acquire rings) or to an SA's owner
+ * worker (hand-off rings), counted as drops
  * "shutdown", so that the exit counters account for every packet.  The
  * SAD's larval queues are left (counted by sad_stats lq_current).
  * Thread: control thread, after the workers returned.

@@ -36,6 +36,7 @@
 #define DP_MF_RESOLVE	0x02	/* next hop has no MAC yet: control resolves */
 #define DP_MF_ICMP_GEN	0x04	/* an ICMP error we built (never answer it) */
 #define DP_MF_DECAP	0x08	/* decapsulated from ESP (policy checked) */
+#define DP_MF_ACQ_ONLY	0x10	/* a copy sent to trigger an ACQUIRE (level use) */
 
 /* Multicast IPv4 (224/4), host order (DPDK's macro shifts a signed int). */
 #define DP_IP4_MCAST(a)	(((uint32_t)(a) >> 28) == 0xe)

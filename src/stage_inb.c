@@ -95,6 +95,14 @@ inb_group(struct worker *w, struct sa *sa, struct rte_mbuf *grp[], uint16_t ng,
 		struct rte_mbuf *m = grp[j];
 		struct dp_meta *md = dp_meta(m);
 
+		if (pol[j] != NULL && pol[j]->action == SPD_ACT_PROTECT &&
+		    pol[j]->ntmpl > 1) {
+			/* A bundle: one ESP layer removed cannot satisfy
+			 * it, and dpsec applies only one (docs/datapath.md). */
+			fail[*nf] = m;
+			fail_r[(*nf)++] = DP_DROP_SPD_BUNDLE;
+			continue;
+		}
 		if (!policy_ok(pol[j], sa)) {
 			fail[*nf] = m;
 			fail_r[(*nf)++] = DP_DROP_ESP_POLICY;
@@ -176,6 +184,10 @@ stage_ipsec_in(struct worker *w, struct rte_mbuf *pkts[], uint8_t reason[],
 
 			if (act == SPD_ACT_BYPASS)
 				pass[np++] = clear[i];
+			else if (act == SPD_ACT_PROTECT && pol[i] != NULL &&
+			    pol[i]->ntmpl == 1 &&
+			    pol[i]->tmpl[0].level == SPD_LEVEL_USE)
+				pass[np++] = clear[i];	/* level use: optional */
 			else {
 				fail[nf] = clear[i];
 				fail_r[nf++] = act == SPD_ACT_PROTECT ?

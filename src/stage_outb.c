@@ -46,6 +46,28 @@ to_control(struct worker *w, struct rte_mbuf *m)
 	return DP_DROP_NONE;
 }
 
+/*
+ * Level "use" without any SA or acquire entry: the packet leaves in the
+ * clear, a copy goes to the control thread only to start an ACQUIRE (it
+ * is freed there, never queued).  Once the acquire entry exists the
+ * lookup finds it (LARVAL) and no more copies are made.
+ */
+static inline void
+acquire_only(struct worker *w, struct rte_mbuf *m)
+{
+	struct rte_mbuf *c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+	struct dp_meta *md;
+
+	if (c == NULL)
+		return;		/* the next packet tries again */
+	md = dp_meta(c);
+	*md = *dp_meta(m);
+	md->flags |= DP_MF_ACQ_ONLY;
+	c->l3_len = m->l3_len;
+	if (to_control(w, c) != DP_DROP_NONE)
+		rte_pktmbuf_free(c);
+}
+
 /* Keep a packet in the worker's ordering backlog (acq_worker_flush()). */
 static inline uint8_t
 backlog(struct worker *w, struct rte_mbuf *m)
@@ -157,6 +179,17 @@ stage_ipsec_out(struct worker *w, struct rte_mbuf *pkts[], uint8_t reason[],
 			 * control thread: wait in the worker's backlog. */
 			fail[nf] = m;
 			fail_r[nf++] = backlog(w, m);
+			sa[j] = NULL;
+			continue;
+		}
+		if ((sa[j] == NULL || !sa_state_usable(sa_state(sa[j])) ||
+		    sa[j]->rt == NULL) &&
+		    pol[idx[j]]->tmpl[0].level == SPD_LEVEL_USE) {
+			/* Level use (RFC 2367, KAME): no usable SA, send in
+			 * the clear; start an ACQUIRE if none is under way. */
+			if (sa[j] == NULL)
+				acquire_only(w, m);
+			pass[np++] = m;
 			sa[j] = NULL;
 			continue;
 		}

@@ -12,6 +12,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_pause.h>
+#include <rte_prefetch.h>
 
 #include "acquire.h"
 #include "txbuf.h"
@@ -116,7 +117,7 @@ poll_handoff(struct worker *w)
 {
 	struct dp_app *app = w->app;
 	struct rte_mbuf *pkts[DP_BURST];
-	unsigned int n, b, total = 0;
+	unsigned int n, b, i, total = 0;
 
 	if (w->handoff == NULL)
 		return 0;
@@ -126,6 +127,15 @@ poll_handoff(struct worker *w)
 		if (n == 0)
 			break;
 		DP_CNT_ADD(w->st->handoff_in, n);
+		/* Another core received these: their lines are not in this
+		 * core's cache.  Fetch the headers, then the metadata and the
+		 * IP headers, so the misses overlap instead of adding up. */
+		for (i = 0; i < n; i++)
+			rte_prefetch0(pkts[i]);
+		for (i = 0; i < n; i++) {
+			rte_prefetch0(rte_mbuf_to_priv(pkts[i]));
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+		}
 		w->releasing = true;
 		pipeline_run_from(w, &app->pipe[0], app->pipe_start[0], pkts,
 		    (uint16_t)n);
@@ -214,8 +224,12 @@ worker_main(void *arg)
 			w->sleep_us = app->cfg->idle_min_us;
 		}
 	}
+	/* Released packets go out in order here too (not to the backlog,
+	 * which nothing would flush any more). */
+	w->releasing = true;
 	while (poll_injected(w) > 0)
 		;
+	w->releasing = false;
 	while (poll_handoff(w) > 0)
 		;
 	txbuf_flush_all(w);

@@ -198,7 +198,7 @@ def write_setkey(path, p):
         f.write("\n".join(out) + "\n")
 
 
-def write_conf(path, d, p, pcaps, sink, gen="pcap"):
+def write_conf(path, d, p, pcaps, sink, gen="pcap", finite=False):
     """One source port per worker (net_pcap has one rx queue and no RSS,
     so dpsecd gives each port one queue; ports' queues go round-robin to
     the workers), declared first so that they are the first net_pcap vdevs
@@ -219,7 +219,7 @@ def write_conf(path, d, p, pcaps, sink, gen="pcap"):
             dev = "net_memif%d,role=server,socket=%s/memif%d.sock,id=0,mac=%s" % (
                 k, d, k, SRC_MAC % k)
         else:
-            dev = "net_pcap%d,rx_pcap=%s,infinite_rx=1" % (k, pc)
+            dev = "net_pcap%d,rx_pcap=%s%s" % (k, pc, "" if finite else ",infinite_rx=1")
         ports.append("port %s device %s %s" % (name, dev, role))
         ports.append("port %s mbufs %d" % (name, mbufs))
     if sink == "null":
@@ -235,7 +235,7 @@ def write_conf(path, d, p, pcaps, sink, gen="pcap"):
         ports.append("port b device %s %s" % (snk, unprot))
     text = """workers {w}
 idle busy-poll
-max-sa {maxsa}
+{seq}max-sa {maxsa}
 setkey {d}/setkey.conf
 control-socket {d}/pfkey.sock
 {ports}
@@ -249,7 +249,8 @@ neighbor 10.0.1.3 {host} dev a
 neighbor fd01::2 {host} dev a
 neighbor fd01::3 {host} dev a
 """.format(w=p["workers"], d=d, ports="\n".join(ports), nh4=NH4, nh6=NH6,
-           peer=PEER_MAC, host=HOST_MAC, maxsa=max(65536, 2 * p["sas"] + 16))
+           peer=PEER_MAC, host=HOST_MAC, maxsa=max(65536, 2 * p["sas"] + 16),
+           seq="outbound-seq %s\n" % p["seq"] if p.get("seq") else "")
     with open(path, "w") as f:
         f.write(text)
     return mbufs * len(pcaps)
@@ -688,6 +689,118 @@ def scale_plan():
     return pts
 
 
+# ------------------------------------------- outbound sequence numbers
+
+def esp_seqs(path):
+    """(spi, seq) of every IPv4 ESP frame of a pcap, in file order (raw
+    parse: scapy is too slow for tens of thousands of frames)."""
+    out = []
+    with open(path, "rb") as f:
+        data = f.read()
+    off = 24
+    while off + 16 <= len(data):
+        incl = struct.unpack_from("<I", data, off + 8)[0]
+        fr = data[off + 16:off + 16 + incl]
+        off += 16 + incl
+        if len(fr) < 42 or fr[12:14] != b"\x08\x00" or fr[23] != 50:
+            continue
+        ihl = (fr[14] & 15) * 4
+        out.append(struct.unpack_from(">II", fr, 14 + ihl))
+    return out
+
+
+def reorder(pairs, window=64):
+    """Per SPI: packets, max reorder (highest seen - seq), how many a
+    `window`-packet anti-replay window would drop."""
+    res = {}
+    by = {}
+    for spi, seq in pairs:
+        by.setdefault(spi, []).append(seq)
+    for spi, seqs in by.items():
+        top = lag = bad = 0
+        seen = set()
+        for q in seqs:
+            if q in seen or q <= top - window:
+                bad += 1
+            seen.add(q)
+            lag = max(lag, top - q)
+            top = max(top, q)
+        res[spi] = (len(seqs), lag, bad)
+    return res
+
+
+def reorder_run(args, p, copies=80):
+    """A finite run of the point (each source pcap replayed `copies` times
+    in one file, read once) with a net_pcap sink: the sequence numbers as
+    they left, per SA."""
+    from scapy.all import rdpcap, wrpcap
+    d = tempfile.mkdtemp(prefix="dpsec-gwseq-")
+    try:
+        nq = p["workers"]
+        pcaps, _, npk = write_traffic(d, p, nq)
+        for pc in pcaps:
+            wrpcap(pc, list(rdpcap(pc)) * copies)
+        p = dict(p, npk=npk * copies)
+        write_setkey(os.path.join(d, "setkey.conf"), p)
+        conf = os.path.join(d, "dpsecd.conf")
+        sink = os.path.join(d, "sink.pcap")
+        mbufs = write_conf(conf, d, p, pcaps, sink, finite=True)
+        gw = Gateway(args, d, conf, p, 256 + mbufs * 3 // 1024)
+        try:
+            gw.start()
+            want = npk * copies
+            end = time.time() + 120
+            while time.time() < end:
+                w = telemetry(gw.prefix, "/dpsec/workers")
+                rx = sum(v["rx_pkts"] for v in w.values())
+                done = sum(v["tx_pkts"] + v["drops"] for v in w.values())
+                if rx >= want and done >= rx:
+                    break
+                time.sleep(0.2)
+            final = gw.stop()
+        finally:
+            gw.cleanup()
+        res = reorder(esp_seqs(sink))
+        return {"sent": want, "esp": sum(v[0] for v in res.values()),
+                "max_reorder": max((v[1] for v in res.values()), default=0),
+                "win64_drops": sum(v[2] for v in res.values()),
+                "handoff": sum(x.get("handoff_out", 0) for x in final["workers"]),
+                "final_drops": {k: v for k, v in final["drops"].items() if v}}
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def seq_bench(args):
+    """outbound-seq owner vs atomic, 2 workers, 1 and 4 SAs, same run:
+    throughput (null sink, medians) and reorder (finite run, pcap sink).
+    The modes alternate (owner, atomic, owner, atomic) per SA count so
+    that machine load drifts hit both."""
+    print("# outbound-seq: 2 workers, 64 B, aes-gcm-128 on aesni_mb, one "
+          "source port per worker, each carrying every SA's flows")
+    print("%-4s %-7s %4s %8s %7s %9s %5s %9s %10s %9s %8s %9s %s" % (
+        "SAs", "mode", "run", "Mpps", "+-", "Mpps/cpu", "cpus", "drops/s", "esp-out",
+        "reorder", "win64", "handoff", "finite-run drops"))
+    rows = []
+    for sas in (1, 4):
+        for rep in range(args.seq_rounds):
+            for mode in ("owner", "atomic"):
+                p = point("encrypt", size=64, sas=sas, flows=64, workers=2,
+                          seq=mode)
+                r = run_point(args, dict(p))
+                r.pop("inner", None)
+                r.pop("dir_path", None)
+                o = reorder_run(args, dict(p))
+                dt = args.interval * args.repeat
+                print("%-4d %-7s %4d %8.3f %7.3f %9.3f %5.2f %9.0f %10d %9d %8d %9d %s" % (
+                    sas, mode, rep + 1, r["mpps"], r["mpps_spread"],
+                    r["mpps_cpu"], r["cpu_util"], r["drops"] / dt, o["esp"], o["max_reorder"],
+                    o["win64_drops"], o["handoff"], o["final_drops"]))
+                sys.stdout.flush()
+                rows.append({"sas": sas, "mode": mode, "round": rep + 1,
+                             "tput": r, "reorder": o})
+    return rows
+
+
 # ---------------------------------------------------------------- output
 
 def fmt_size(s):
@@ -903,7 +1016,10 @@ def smoke(args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--build", default=os.environ.get("DPSEC_BUILD", os.path.join(ROOT, "build")))
-    ap.add_argument("--profile", choices=("full", "quick", "scale", "smoke"), default="full")
+    ap.add_argument("--profile", choices=("full", "quick", "scale", "smoke", "seq"), default="full",
+                    help="seq: outbound-seq owner vs atomic (BENCHMARKS.md)")
+    ap.add_argument("--seq-rounds", type=int, default=2,
+                    help="--profile seq: owner/atomic pairs per SA count")
     ap.add_argument("--smoke", action="store_true", help="CI smoke run with checks")
     ap.add_argument("--sizes", default=",".join(map(str, SIZES)) + ",imix")
     ap.add_argument("--warmup", type=float, default=1.0)
@@ -956,6 +1072,21 @@ def main():
         return
     sizes = [int(s) if s != "imix" else "imix" for s in args.sizes.split(",")]
     info = machine()
+    if args.profile == "seq":
+        print("### dpsec outbound-seq benchmark, %s" %
+              time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
+        print("### " + " ".join(sys.argv))
+        for k, v in info.items():
+            print("# %s: %s" % (k, v))
+        print("# throughput: source net_pcap infinite_rx, sink net_null, warm-up "
+              "%.1f s, %d x %.1f s intervals, medians; Mpps/cpu = per worker "
+              "CPU-second; reorder: a finite run of the same point into a "
+              "net_pcap sink" % (args.warmup, args.repeat, args.interval))
+        rows = seq_bench(args)
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump({"machine": info, "seq_rows": rows}, f, indent=1)
+        return
     print("### dpsec gateway benchmark, %s" % time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
     print("### " + " ".join(sys.argv))
     for k, v in info.items():

@@ -26,7 +26,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from dpsecd_run import Dpsecd  # noqa: E402
+from dpsecd_run import Dpsecd, telemetry  # noqa: E402
 import ipsec_common as C  # noqa: E402
 import pfkey as K  # noqa: E402
 
@@ -75,7 +75,8 @@ neighbor 192.0.2.2 {peer} dev b
 
     errors = []
     dp = Dpsecd(os.path.join(d, "dpsecd.conf"), d,
-                lcores="0-1" if workers == 1 else "0@0,1@1,2@0")
+                lcores="0-1" if workers == 1 else "0@0,1@1,2@0",
+                telemetry=True)
     try:
         dp.start()
         cl = K.Client(os.path.join(d, "pfkey.sock"))
@@ -147,7 +148,17 @@ neighbor 192.0.2.2 {peer} dev b
                     n += 1
             if n != 2:
                 errors.append("%d retransmitted ACQUIREs, want 2" % n)
-        time.sleep(0.5)
+        if mode == "timeout":
+            time.sleep(0.5)
+        else:
+            # Until all 30 left (no result deadline: a loaded machine
+            # may take seconds; 60 s only ends a hung run).
+            end = time.time() + 60
+            while time.time() < end:
+                w = telemetry(dp.prefix, "/dpsec/workers")
+                if sum(v["tx_pkts"] for v in w.values()) >= 30:
+                    break
+                time.sleep(0.1)
         cl.close()
         stats = dp.stop()
     finally:
