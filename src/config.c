@@ -815,7 +815,7 @@ static const struct directive directives[] = {
 	  "PF_KEY control socket (default /run/dpsec/pfkey.sock)" },
 	{ "crypto-icv-verify", 1, 1, dir_icv_verify, "constant-time|pmd",
 	  "inbound ICV compare: constant-time (default) or by the PMD "
-	  "(faster AEAD on aesni_mb, memcmp)" },
+	  "(aesni_mb: memcmp; one pass for CBC/CTR+HMAC)" },
 	{ "setkey", 1, 1, dir_setkey, "FILE",
 	  "setkey(8)-syntax file (SAs, policies) applied at start" },
 	{ "acquire-retry-ms", 1, 1, dir_acq_retry, "MS",

@@ -91,6 +91,10 @@ xform_init(const struct xform_config *cfg)
 		return -EALREADY;
 	xform_n_workers = cfg->n_workers;
 	icv_pmd_verify = cfg->icv_pmd_verify;
+	if (icv_pmd_verify)
+		XFORM_LOG(WARNING, "ICVs compared by the cryptodev PMDs "
+		    "(crypto-icv-verify pmd): crypto_aesni_mb uses memcmp, "
+		    "not constant time");
 	for (i = 0; i < 256; i++)
 		engine_for[i] = cfg->engine_for != NULL ? cfg->engine_for[i] :
 		    XFORM_ENGINE_DEFAULT;
