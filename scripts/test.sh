@@ -6,16 +6,18 @@
 #      interop);
 #   3. rebuild with ASan+UBSan and run every suite again;
 #   4. rebuild with TSan and run the concurrency ('stress') suite;
-#   5. build the libFuzzer targets with clang and run each for a bounded
+#   5. 'noimb': build without intel-ipsec-mb (-Dipsec_mb=disabled, the
+#      fallback engines for inbound AEAD) and run the unit suite;
+#   6. build the libFuzzer targets with clang and run each for a bounded
 #      time (FUZZ_SECONDS, default 15).
-# Environment: STAGES (default "plain asan tsan fuzz") selects stages.
+# Environment: STAGES (default "plain asan tsan noimb fuzz") selects stages.
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
 ./scripts/setup.sh
 
-STAGES=${STAGES:-"plain asan tsan fuzz"}
+STAGES=${STAGES:-"plain asan tsan noimb fuzz"}
 JOBS=${JOBS:-$(nproc)}
 export MESON_TESTTHREADS=${MESON_TESTTHREADS:-2}
 failed_stages=""
@@ -89,6 +91,10 @@ for s in $STAGES; do
 		    -Db_lundef=false -Dbuildtype=debugoptimized
 		TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1} \
 		    stage tsan build-tsan --suite stress --timeout-multiplier 4
+		;;
+	noimb)
+		configure build-noimb -Dwerror=true -Dipsec_mb=disabled
+		stage noimb build-noimb --suite unit
 		;;
 	fuzz)
 		if [ -f tests/fuzz/run.sh ]; then
