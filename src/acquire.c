@@ -586,11 +586,18 @@ make_rings(struct dp_app *app)
 			return -rte_errno;
 		if (!app->seq_owner)
 			continue;
-		/* Any worker may hand over (MP), only the owner takes. */
+		/*
+		 * Any worker may hand over (MP), only the owner takes.  RTS
+		 * (relaxed tail sync) producers: with the default MP mode a
+		 * producer preempted between its head and tail update makes
+		 * the others spin for the whole preemption, which is routine
+		 * on shared cores (docs/hardening.md); RTS bounds that.
+		 */
 		snprintf(name, sizeof(name), "dp_hoff%u", i);
 		w->handoff = rte_ring_create(name, app->cfg->ipsec.handoff_ring ?
 		    app->cfg->ipsec.handoff_ring : DP_HANDOFF_RING,
-		    SOCKET_ID_ANY, RING_F_SC_DEQ | RING_F_EXACT_SZ);
+		    SOCKET_ID_ANY, RING_F_MP_RTS_ENQ | RING_F_SC_DEQ |
+		    RING_F_EXACT_SZ);
 		if (w->handoff == NULL)
 			return -rte_errno;
 	}

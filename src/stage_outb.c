@@ -102,7 +102,8 @@ handoff(struct worker *w, struct rte_mbuf *ho[], const uint16_t ho_w[],
 				seen[j] = 1;
 				b[nb++] = ho[j];
 			}
-		k = rte_ring_mp_enqueue_burst(w->app->worker[o]->handoff,
+		/* The ring's own sync mode (RTS producers, acquire.c). */
+		k = rte_ring_enqueue_burst(w->app->worker[o]->handoff,
 		    (void **)b, nb, NULL);
 		for (j = 0; j < nb; j++) {
 			fail[*nf] = b[j];

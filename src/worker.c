@@ -122,7 +122,7 @@ poll_handoff(struct worker *w)
 	if (w->handoff == NULL)
 		return 0;
 	for (b = 0; b < DP_HANDOFF_BURSTS; b++) {
-		n = rte_ring_sc_dequeue_burst(w->handoff, (void **)pkts,
+		n = rte_ring_dequeue_burst(w->handoff, (void **)pkts,
 		    DP_BURST, NULL);
 		if (n == 0)
 			break;

@@ -17,6 +17,10 @@ order; the hand-off really happened.  In atomic mode the same is
 asserted except the window, whose drops and the maximum reorder are
 printed as a measurement (they depend on preemption on a loaded machine).
 
+With --workers=3 the ports' queues spread as a1, a2, b1 -> workers 0,
+1, 2 and b2 -> 0; the second SA's owner (a hash) is worker 2, so workers 0
+and 1 hand over to the same ring at once (several producers).
+
 Inbound (both runs): scapy's ESP for one SA arrives on two unprotected
 ports (one per worker), reordered in blocks of 16 and with every 12th
 packet duplicated on the other port.  The SA's window (1024) is larger
@@ -49,7 +53,7 @@ PEER2 = "192.0.2.3"
 SPI_OUT2 = 0x1003
 KEY_OUT2 = bytes(range(41, 61))
 
-CONF = """workers 2
+CONF = """workers {workers}
 idle sleep 10 200
 control-socket {d}/pfkey.sock
 setkey setkey.conf
@@ -131,13 +135,16 @@ def totals(prefix):
     return rx, done
 
 
-def run(d, mode):
+def run(d, mode, workers):
     """One dpsecd run; returns its stats dict."""
     with open(os.path.join(d, "dpsecd.conf"), "w") as f:
-        f.write(CONF.format(d=d, h=C.HOST_A, p=C.PEER, mode=mode))
+        f.write(CONF.format(d=d, h=C.HOST_A, p=C.PEER, mode=mode,
+                            workers=workers))
     want = 2 * N + NIN + NDUP
-    # Workers on different CPUs (lcore 1 on CPU 1, lcore 2 on CPU 0).
-    dp = Dpsecd(os.path.join(d, "dpsecd.conf"), d, lcores="0@0,1@1,2@0",
+    # Workers on different CPUs (lcore 1 on CPU 1, lcore 2 on CPU 0, ...).
+    lc = ",".join(["0@0"] + ["%d@%d" % (i, i % 2) for i in
+                             range(1, workers + 1)])
+    dp = Dpsecd(os.path.join(d, "dpsecd.conf"), d, lcores=lc,
                 mem=256, telemetry=True)
     try:
         dp.start()
@@ -229,6 +236,10 @@ def check_inbound(d, mode, stats, errors):
 
 
 def main():
+    workers = 2
+    for a in sys.argv[1:]:
+        if a.startswith("--workers="):
+            workers = int(a.split("=", 1)[1])
     d = tempfile.mkdtemp(prefix="dpsec-ipsec-mw-")
     errors = []
     with open(os.path.join(d, "setkey.conf"), "w") as f:
@@ -239,7 +250,7 @@ def main():
     orig = write_inputs(d)
     report = []
     for mode in ("owner", "atomic"):
-        stats = run(d, mode)
+        stats = run(d, mode, workers)
         out, measured = check(d, mode, orig, errors)
         nin, replay = check_inbound(d, mode, stats, errors)
         drops = {k: v for k, v in stats["drops"].items()
