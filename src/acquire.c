@@ -51,6 +51,7 @@ struct acq_snap {
 	char		sa[48];
 	uint64_t	out_packets, out_bytes, out_seq;
 	uint64_t	in_packets, in_bytes, drops;
+	uint32_t	owner;		/* outbound-seq owner worker */
 };
 
 struct acq {
@@ -399,6 +400,7 @@ snapshot(struct dp_app *app)
 			e->out_packets = so.packets;
 			e->out_bytes = so.bytes;
 			e->out_seq = esp_sa_seq(rt->out);
+			e->owner = rt->owner;
 			e->in_packets = si.packets;
 			e->in_bytes = si.bytes;
 			for (r = 1; r < ESP_DROP_MAX; r++)
@@ -441,6 +443,7 @@ acq_telemetry_sa(struct dp_app *app, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(c, "in_packets", e->in_packets);
 		rte_tel_data_add_dict_u64(c, "in_bytes", e->in_bytes);
 		rte_tel_data_add_dict_u64(c, "drops", e->drops);
+		rte_tel_data_add_dict_u64(c, "owner", e->owner);
 		if (rte_tel_data_add_dict_container(d, e->key, c, 0) != 0) {
 			rte_tel_data_free(c);
 			break;

@@ -771,7 +771,7 @@ def reorder_run(args, p, copies=80):
 
 
 def seq_bench(args):
-    """outbound-seq owner vs atomic, 2 workers, 1 and 4 SAs, same run:
+    """outbound-seq owner vs atomic, 2 workers, 1 and 4 SAs (--seq-sas), same run:
     throughput (null sink, medians) and reorder (finite run, pcap sink).
     The modes alternate (owner, atomic, owner, atomic) per SA count so
     that machine load drifts hit both."""
@@ -781,7 +781,7 @@ def seq_bench(args):
         "SAs", "mode", "run", "Mpps", "+-", "Mpps/cpu", "cpus", "drops/s", "esp-out",
         "reorder", "win64", "handoff", "finite-run drops"))
     rows = []
-    for sas in (1, 4):
+    for sas in [int(x) for x in args.seq_sas.split(",")]:
         for rep in range(args.seq_rounds):
             for mode in ("owner", "atomic"):
                 p = point("encrypt", size=64, sas=sas, flows=64, workers=2,
@@ -1020,6 +1020,8 @@ def main():
                     help="seq: outbound-seq owner vs atomic (BENCHMARKS.md)")
     ap.add_argument("--seq-rounds", type=int, default=2,
                     help="--profile seq: owner/atomic pairs per SA count")
+    ap.add_argument("--seq-sas", default="1,4",
+                    help="--profile seq: SA counts (comma-separated)")
     ap.add_argument("--smoke", action="store_true", help="CI smoke run with checks")
     ap.add_argument("--sizes", default=",".join(map(str, SIZES)) + ",imix")
     ap.add_argument("--warmup", type=float, default=1.0)
