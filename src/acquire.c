@@ -322,8 +322,16 @@ acq_poll(struct dp_app *app)
 		while ((n = rte_ring_sc_dequeue_burst(w->acq_ring,
 		    (void **)m, DP_BURST, NULL)) > 0) {
 			for (j = 0; j < n; j++) {
+				uint8_t b = dp_meta(m[j])->order_b %
+				    DP_ORDER_BUCKETS;
+
 				resolve_one(app, m[j]);
-				/* After its fate is settled (rel ring push). */
+				/* After its fate is settled (rel ring push);
+				 * the bucket first: a worker that sees acq_done
+				 * caught up reads no bucket. */
+				__atomic_store_n(&w->done_b[b],
+				    __atomic_load_n(&w->done_b[b],
+				    __ATOMIC_RELAXED) + 1, __ATOMIC_RELEASE);
 				__atomic_store_n(&w->acq_done, ++done,
 				    __ATOMIC_RELEASE);
 			}
@@ -492,8 +500,17 @@ acq_ctrl_poll(struct dp_app *app)
 void
 acq_worker_snap(struct worker *w)
 {
+	unsigned int b;
+
 	w->gen_snap = __atomic_load_n(&w->app->hold_gen, __ATOMIC_ACQUIRE);
 	w->done_snap = __atomic_load_n(&w->acq_done, __ATOMIC_ACQUIRE);
+	w->snap_clear = w->done_snap == w->acq_out;
+	if (w->snap_clear)
+		return;
+	/* Something is with the control thread: which flow buckets. */
+	for (b = 0; b < DP_ORDER_BUCKETS; b++)
+		w->snap_b[b] = __atomic_load_n(&w->done_b[b],
+		    __ATOMIC_ACQUIRE);
 }
 
 unsigned int
@@ -501,23 +518,43 @@ acq_worker_flush(struct worker *w)
 {
 	struct dp_app *app = w->app;
 	struct rte_mbuf *m[DP_BURST];
-	unsigned int total = 0;
-	uint16_t n;
+	uint8_t blocked[DP_ORDER_BUCKETS];
+	unsigned int total = 0, i, cnt, keep = 0;
+	uint16_t n = 0;
 
-	if (w->bl_n == 0 || !dp_ipsec_direct(w))
+	if (w->bl_n == 0 || !dp_ipsec_nohold(w))
 		return 0;
-	/* Everything before these packets has left: they go now, in order
-	 * (the stage sends them directly while w->releasing). */
+	/* The packets of every bucket whose earlier packets have all left
+	 * go now, in order (the stage sends them directly while
+	 * w->releasing, and backlogs nothing); the others stay, in order,
+	 * compacted towards the head. */
+	memset(blocked, 0, sizeof(blocked));
 	w->releasing = true;
-	while (w->bl_n > 0) {
-		for (n = 0; n < DP_BURST && w->bl_n > 0; n++) {
-			m[n] = w->bl[w->bl_head];
-			w->bl_head = (uint16_t)((w->bl_head + 1) % DP_BACKLOG);
-			w->bl_n--;
+	cnt = w->bl_n;
+	for (i = 0; i < cnt; i++) {
+		struct rte_mbuf *p = w->bl[(w->bl_head + i) % DP_BACKLOG];
+		uint8_t b = dp_meta(p)->order_b;
+
+		if (blocked[b] ||
+		    (!w->snap_clear && w->out_b[b] != w->snap_b[b])) {
+			blocked[b] = 1;
+			w->bl[(w->bl_head + keep++) % DP_BACKLOG] = p;
+			continue;
 		}
+		w->bl_b[b]--;
+		m[n++] = p;
+		if (n == DP_BURST) {
+			pipeline_run_from(w, &app->pipe[0],
+			    app->pipe_start[0], m, n);
+			total += n;
+			n = 0;
+		}
+	}
+	if (n > 0) {
 		pipeline_run_from(w, &app->pipe[0], app->pipe_start[0], m, n);
 		total += n;
 	}
+	w->bl_n = (uint16_t)keep;
 	w->releasing = false;
 	return total;
 }
@@ -893,6 +930,7 @@ acq_drain(struct dp_app *app)
 			ctrl_count_drop(app, DP_DROP_SHUTDOWN, 1);
 			rte_pktmbuf_free(m);
 		}
+		memset(w->bl_b, 0, sizeof(w->bl_b));
 		while (w->acq_ring != NULL &&
 		    rte_ring_dequeue(w->acq_ring, (void **)&m) == 0) {
 			ctrl_count_drop(app, DP_DROP_SHUTDOWN, 1);
@@ -927,6 +965,7 @@ acq_fini(struct dp_app *app)
 			w->bl_head = (uint16_t)((w->bl_head + 1) % DP_BACKLOG);
 			w->bl_n--;
 		}
+		memset(w->bl_b, 0, sizeof(w->bl_b));
 		if (w->acq_ring != NULL) {
 			while (rte_ring_dequeue(w->acq_ring, (void **)&m) == 0)
 				rte_pktmbuf_free(m);

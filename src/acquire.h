@@ -14,8 +14,10 @@
  * worker drains before its next rx burst, from the IPsec stage on.
  *
  * Ordering: a worker sends a PROTECT packet directly only if (a) none of
- * its packets is still on acq_ring unhandled (acq_done snapshot taken
- * before draining the injection ring), and (b) no SA was installed since that
+ * its packets of the same flow bucket (dp_order_bucket(): inner
+ * addresses) is still on acq_ring unhandled or in the backlog (acq_done
+ * and done_b[] snapshot taken before draining the injection ring), and
+ * (b) no SA was installed since that
  * snapshot (app->hold_gen is odd from the install hook until the
  * control thread finished the ctrl_poll() that installed it, by which
  * time the released packets are on the injection ring).  Otherwise it goes through

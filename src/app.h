@@ -63,6 +63,14 @@ struct worker {
 	uint64_t		 done_snap;	/* [O] acq_done at loop start */
 	uint64_t		 gen_snap;	/* [O] app->hold_gen at loop start */
 	bool			 releasing;	/* [O] draining the injection ring */
+	bool			 snap_clear;	/* [O] done_snap == acq_out */
+	/* The same per flow bucket (hash of the SA template key), so that a
+	 * flow waiting for its SA holds up only its own bucket. */
+	uint32_t		 out_b[DP_ORDER_BUCKETS];	/* [O] */
+	uint32_t		 snap_b[DP_ORDER_BUCKETS];	/* [O] */
+	uint16_t		 bl_b[DP_ORDER_BUCKETS];	/* [O] in backlog */
+	uint32_t		 done_b[DP_ORDER_BUCKETS]	/* [A] control */
+	    __rte_cache_aligned;
 	/* PROTECT packets with a usable SA that must wait for earlier
 	 * packets still with the control thread (acquire.h "ordering"). */
 	uint16_t		 bl_head;	/* [O] */

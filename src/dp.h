@@ -30,6 +30,7 @@
 #define DP_MAX_TXQ		64
 #define DP_PORT_NONE		0xffff
 #define DP_BACKLOG		512	/* per-worker IPsec ordering backlog */
+#define DP_ORDER_BUCKETS	64	/* flow buckets of the IPsec ordering state */
 
 /* dp_meta.flags */
 #define DP_MF_LOCAL	0x01	/* for the gateway itself: exception path */
@@ -47,7 +48,7 @@ struct dp_meta {
 	uint8_t		family;		/* 4 or 6 */
 	uint8_t		flags;		/* DP_MF_* */
 	uint8_t		stage;		/* injected packets: stage to resume at */
-	uint8_t		reserved0;
+	uint8_t		order_b;	/* IPsec ordering bucket (acquire.h) */
 	uint16_t	worker;		/* worker that received it (larval queues) */
 	uint16_t	reserved3;
 	uint32_t	reserved2;

@@ -17,10 +17,12 @@
 #ifndef DPSEC_DP_IPSEC_H
 #define DPSEC_DP_IPSEC_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include <rte_hash_crc.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
@@ -154,17 +156,53 @@ dp_out_key(const struct spd_tmpl *t, const struct spd_key *k,
 	}
 }
 
+/** No SA install under way since the loop-start snapshot. */
+static inline int
+dp_ipsec_nohold(const struct worker *w)
+{
+	return (w->gen_snap & 1) == 0 &&
+	    __atomic_load_n(&w->app->hold_gen, __ATOMIC_ACQUIRE) ==
+	    w->gen_snap;
+}
+
 /**
- * May this worker send a PROTECT packet directly with a usable SA, or
- * must it go through the control thread to stay behind earlier packets
- * of its flow (acquire.h "ordering")?  Thread: owner worker.
+ * May this worker send any PROTECT packet with a usable SA directly
+ * (nothing of any flow with the control thread or in the backlog)?
+ * The fast path: no bucket needed.  Thread: owner worker.
  */
 static inline int
 dp_ipsec_direct(const struct worker *w)
 {
-	return (w->gen_snap & 1) == 0 && w->acq_out == w->done_snap &&
-	    __atomic_load_n(&w->app->hold_gen, __ATOMIC_ACQUIRE) ==
-	    w->gen_snap;
+	return w->snap_clear && w->bl_n == 0 && dp_ipsec_nohold(w);
+}
+
+/**
+ * The ordering bucket of a packet (acquire.h "ordering"): a hash of its
+ * inner source and destination addresses, which a policy or SA change
+ * does not alter (the SA template would: a flow's earlier packets could
+ * sit in another bucket than its later ones).
+ */
+static inline uint8_t
+dp_order_bucket(const struct spd_key *k)
+{
+	/* src and dst are adjacent (offsets 8 and 24, spd.h). */
+	return (uint8_t)(rte_hash_crc((const uint8_t *)k +
+	    offsetof(struct spd_key, src), 32, 0) % DP_ORDER_BUCKETS);
+}
+
+/**
+ * May this worker send a PROTECT packet of ordering bucket @p b directly
+ * with a usable SA, or must it wait behind earlier packets of its bucket
+ * still with the control thread or in the backlog?  Other buckets do not
+ * matter: a flow waiting for its SA holds up no other flow.
+ * Thread: owner worker.
+ */
+static inline int
+dp_ipsec_direct_b(const struct worker *w, uint8_t b)
+{
+	return w->bl_b[b] == 0 &&
+	    (w->snap_clear || w->out_b[b] == w->snap_b[b]) &&
+	    dp_ipsec_nohold(w);
 }
 
 #endif /* DPSEC_DP_IPSEC_H */

@@ -35,14 +35,17 @@ dp_ipsec_esp_drop(unsigned int r)
 	return r < ESP_DROP_MAX ? esp_to_dp[r] : DP_DROP_ESP_OTHER;
 }
 
-/* Hand a packet to the control thread (no usable SA, or ordering). */
+/* Hand a packet of ordering bucket b to the control thread (no usable
+ * SA); later packets of its bucket wait until it is handled. */
 static inline uint8_t
-to_control(struct worker *w, struct rte_mbuf *m)
+to_control(struct worker *w, struct rte_mbuf *m, uint8_t b)
 {
 	dp_meta(m)->worker = (uint16_t)w->id;
+	dp_meta(m)->order_b = b;
 	if (rte_ring_sp_enqueue(w->acq_ring, m) != 0)
 		return DP_DROP_ACQUIRE_RING_FULL;
 	w->acq_out++;
+	w->out_b[b]++;
 	return DP_DROP_NONE;
 }
 
@@ -53,7 +56,7 @@ to_control(struct worker *w, struct rte_mbuf *m)
  * lookup finds it (LARVAL) and no more copies are made.
  */
 static inline void
-acquire_only(struct worker *w, struct rte_mbuf *m)
+acquire_only(struct worker *w, struct rte_mbuf *m, uint8_t b)
 {
 	struct rte_mbuf *c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
 	struct dp_meta *md;
@@ -64,17 +67,20 @@ acquire_only(struct worker *w, struct rte_mbuf *m)
 	*md = *dp_meta(m);
 	md->flags |= DP_MF_ACQ_ONLY;
 	c->l3_len = m->l3_len;
-	if (to_control(w, c) != DP_DROP_NONE)
+	if (to_control(w, c, b) != DP_DROP_NONE)
 		rte_pktmbuf_free(c);
 }
 
-/* Keep a packet in the worker's ordering backlog (acq_worker_flush()). */
+/* Keep a packet of ordering bucket b in the worker's backlog
+ * (acq_worker_flush()). */
 static inline uint8_t
-backlog(struct worker *w, struct rte_mbuf *m)
+backlog(struct worker *w, struct rte_mbuf *m, uint8_t b)
 {
 	if (w->bl_n == DP_BACKLOG)
 		return DP_DROP_ORDER_BACKLOG_FULL;
+	dp_meta(m)->order_b = b;
 	w->bl[(w->bl_head + w->bl_n++) % DP_BACKLOG] = m;
+	w->bl_b[b]++;
 	return DP_DROP_NONE;
 }
 
@@ -175,13 +181,18 @@ stage_ipsec_out(struct worker *w, struct rte_mbuf *pkts[], uint8_t reason[],
 
 		if (sa[j] != NULL && sa_state_usable(sa_state(sa[j])) &&
 		    sa[j]->rt != NULL && !w->releasing &&
-		    (w->bl_n > 0 || !dp_ipsec_direct(w))) {
-			/* Usable SA, but earlier packets are still with the
-			 * control thread: wait in the worker's backlog. */
-			fail[nf] = m;
-			fail_r[nf++] = backlog(w, m);
-			sa[j] = NULL;
-			continue;
+		    !dp_ipsec_direct(w)) {
+			uint8_t b = dp_order_bucket(&keys[idx[j]]);
+
+			if (!dp_ipsec_direct_b(w, b)) {
+				/* Usable SA, but earlier packets of its flow
+				 * bucket are still with the control thread:
+				 * wait in the worker's backlog. */
+				fail[nf] = m;
+				fail_r[nf++] = backlog(w, m, b);
+				sa[j] = NULL;
+				continue;
+			}
 		}
 		if ((sa[j] == NULL || !sa_state_usable(sa_state(sa[j])) ||
 		    sa[j]->rt == NULL) &&
@@ -189,7 +200,8 @@ stage_ipsec_out(struct worker *w, struct rte_mbuf *pkts[], uint8_t reason[],
 			/* Level use (RFC 2367, KAME): no usable SA, send in
 			 * the clear; start an ACQUIRE if none is under way. */
 			if (sa[j] == NULL)
-				acquire_only(w, m);
+				acquire_only(w, m,
+				    dp_order_bucket(&keys[idx[j]]));
 			pass[np++] = m;
 			sa[j] = NULL;
 			continue;
@@ -197,7 +209,7 @@ stage_ipsec_out(struct worker *w, struct rte_mbuf *pkts[], uint8_t reason[],
 		if (sa[j] == NULL || !sa_state_usable(sa_state(sa[j])) ||
 		    sa[j]->rt == NULL) {
 			/* DP_DROP_NONE: the control thread owns it now. */
-			r = to_control(w, m);
+			r = to_control(w, m, dp_order_bucket(&keys[idx[j]]));
 			fail[nf] = m;
 			fail_r[nf++] = r;
 			sa[j] = NULL;
