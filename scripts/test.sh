@@ -9,7 +9,7 @@
 #   5. 'noimb': build without intel-ipsec-mb (-Dipsec_mb=disabled, the
 #      fallback engines for inbound AEAD) and run the unit suite;
 #   6. build the libFuzzer targets with clang and run each for a bounded
-#      time (FUZZ_SECONDS, default 15).
+#      time (FUZZ_SECONDS, default 30; one target per CPU at a time).
 # Environment: STAGES (default "plain asan tsan noimb fuzz") selects stages.
 set -eu
 cd "$(dirname "$0")/.."
