@@ -3,7 +3,7 @@
  *
  * One directive per line, words separated by blanks, '#' starts a comment.
  * Directives are rows of a table (name, argument count, handler, help);
- * the port directive has its own table of keys.  The parser does no DPDK
+ * the port directive has its own table of keys (config_port.c).  The parser does no DPDK
  * calls so the unit tests run it without EAL.  Consistency checks that
  * need the whole file (routes naming ports declared later, roles) run
  * after the last line and still report the line of the offending item.
@@ -16,18 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "config_priv.h"
 
 #define MAX_WORDS	64
 #define MAX_LINE	4096
-
-struct parse_ctx {
-	struct dpsec_config	*cfg;
-	const char		*file;
-	unsigned int		 line;
-	char			*err;
-	size_t			 errlen;
-};
 
 typedef int (*dir_fn)(struct parse_ctx *, int, char **);
 
@@ -40,8 +32,8 @@ struct directive {
 	const char	*help;
 };
 
-static int
-perr(struct parse_ctx *p, const char *fmt, ...)
+int
+cfg_perr(struct parse_ctx *p, const char *fmt, ...)
 {
 	char msg[CFG_ERR_LEN];
 	va_list ap;
@@ -56,40 +48,40 @@ perr(struct parse_ctx *p, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static int
-parse_u32(struct parse_ctx *p, const char *what, const char *s, uint32_t min,
-    uint32_t max, uint32_t *out)
+int
+cfg_parse_u32(struct parse_ctx *p, const char *what, const char *s,
+    uint32_t min, uint32_t max, uint32_t *out)
 {
 	unsigned long long v;
 	char *end;
 
 	if (*s == '\0' || *s == '-' || *s == '+')
-		return perr(p, "%s: '%s' is not a number", what, s);
+		return cfg_perr(p, "%s: '%s' is not a number", what, s);
 	errno = 0;
 	v = strtoull(s, &end, 0);
 	if (errno != 0 || *end != '\0')
-		return perr(p, "%s: '%s' is not a number", what, s);
+		return cfg_perr(p, "%s: '%s' is not a number", what, s);
 	if (v < min || v > max)
-		return perr(p, "%s: %llu out of range %u..%u", what, v, min, max);
+		return cfg_perr(p, "%s: %llu out of range %u..%u", what, v, min, max);
 	*out = (uint32_t)v;
 	return 0;
 }
 
-static int
-parse_u16(struct parse_ctx *p, const char *what, const char *s, uint32_t min,
-    uint32_t max, uint16_t *out)
+int
+cfg_parse_u16(struct parse_ctx *p, const char *what, const char *s,
+    uint32_t min, uint32_t max, uint16_t *out)
 {
 	uint32_t v;
 	int rc;
 
-	if ((rc = parse_u32(p, what, s, min, max, &v)) != 0)
+	if ((rc = cfg_parse_u32(p, what, s, min, max, &v)) != 0)
 		return rc;
 	*out = (uint16_t)v;
 	return 0;
 }
 
-static int
-parse_bool(struct parse_ctx *p, const char *what, const char *s, bool *out)
+int
+cfg_parse_bool(struct parse_ctx *p, const char *what, const char *s, bool *out)
 {
 	if (strcmp(s, "on") == 0 || strcmp(s, "yes") == 0 ||
 	    strcmp(s, "true") == 0 || strcmp(s, "1") == 0)
@@ -98,12 +90,12 @@ parse_bool(struct parse_ctx *p, const char *what, const char *s, bool *out)
 	    strcmp(s, "false") == 0 || strcmp(s, "0") == 0)
 		*out = false;
 	else
-		return perr(p, "%s: expected on or off, got '%s'", what, s);
+		return cfg_perr(p, "%s: expected on or off, got '%s'", what, s);
 	return 0;
 }
 
-static int
-parse_mac(const char *s, uint8_t mac[6])
+int
+cfg_parse_mac(const char *s, uint8_t mac[6])
 {
 	unsigned int b[6];
 	char tail;
@@ -198,8 +190,8 @@ config_port_index(const struct dpsec_config *cfg, const char *name)
 }
 
 /* Port names: [A-Za-z0-9_], as DPDK telemetry requires of dict keys. */
-static bool
-valid_name(const char *s)
+bool
+cfg_valid_name(const char *s)
 {
 	size_t i, n = strlen(s);
 
@@ -212,8 +204,8 @@ valid_name(const char *s)
 }
 
 /* Interface names: what the kernel accepts, minus the odd characters. */
-static bool
-valid_ifname(const char *s)
+bool
+cfg_valid_ifname(const char *s)
 {
 	size_t i, n = strlen(s);
 
@@ -226,188 +218,6 @@ valid_ifname(const char *s)
 	return true;
 }
 
-/* ---- port keys ---------------------------------------------------- */
-
-typedef int (*port_fn)(struct parse_ctx *, struct cfg_port *, const char *);
-
-static int
-pk_device(struct parse_ctx *p, struct cfg_port *pt, const char *v)
-{
-	if (strlen(v) >= sizeof(pt->device))
-		return perr(p, "port %s: device string too long", pt->name);
-	strcpy(pt->device, v);
-	return 0;
-}
-
-static int
-pk_role(struct parse_ctx *p, struct cfg_port *pt, const char *v)
-{
-	if (strcmp(v, "protected") == 0)
-		pt->role = CFG_ROLE_PROTECTED;
-	else if (strcmp(v, "unprotected") == 0)
-		pt->role = CFG_ROLE_UNPROTECTED;
-	else
-		return perr(p, "port %s: role must be protected or unprotected, "
-		    "got '%s'", pt->name, v);
-	return 0;
-}
-
-static int
-pk_address(struct parse_ctx *p, struct cfg_port *pt, const char *v)
-{
-	struct cfg_addr a;
-
-	if (config_parse_addr(v, &a, true) != 0)
-		return perr(p, "port %s: bad address '%s' (want A.B.C.D/LEN "
-		    "or X:Y::Z/LEN)", pt->name, v);
-	if (strchr(v, '/') == NULL)
-		return perr(p, "port %s: address '%s' needs a prefix length",
-		    pt->name, v);
-	if (pt->naddr >= CFG_MAX_ADDRS)
-		return perr(p, "port %s: more than %d addresses", pt->name,
-		    CFG_MAX_ADDRS);
-	pt->addr[pt->naddr++] = a;
-	return 0;
-}
-
-static int
-pk_mtu(struct parse_ctx *p, struct cfg_port *pt, const char *v)
-{
-	return parse_u16(p, "mtu", v, 576, 9600, &pt->mtu);
-}
-
-static int
-pk_rxq(struct parse_ctx *p, struct cfg_port *pt, const char *v)
-{
-	return parse_u16(p, "rx-queues", v, 1, 64, &pt->rx_queues);
-}
-
-static int
-pk_txq(struct parse_ctx *p, struct cfg_port *pt, const char *v)
-{
-	return parse_u16(p, "tx-queues", v, 1, 64, &pt->tx_queues);
-}
-
-static int
-pk_rxd(struct parse_ctx *p, struct cfg_port *pt, const char *v)
-{
-	return parse_u16(p, "rx-desc", v, 32, 16384, &pt->rx_desc);
-}
-
-static int
-pk_txd(struct parse_ctx *p, struct cfg_port *pt, const char *v)
-{
-	return parse_u16(p, "tx-desc", v, 32, 16384, &pt->tx_desc);
-}
-
-static int
-pk_mbufs(struct parse_ctx *p, struct cfg_port *pt, const char *v)
-{
-	return parse_u32(p, "mbufs", v, 256, 16u << 20, &pt->mbufs);
-}
-
-static int
-pk_promisc(struct parse_ctx *p, struct cfg_port *pt, const char *v)
-{
-	return parse_bool(p, "promiscuous", v, &pt->promiscuous);
-}
-
-static int
-pk_mac(struct parse_ctx *p, struct cfg_port *pt, const char *v)
-{
-	if (parse_mac(v, pt->mac) != 0)
-		return perr(p, "port %s: bad MAC '%s' (want xx:xx:xx:xx:xx:xx)",
-		    pt->name, v);
-	if (pt->mac[0] & 1)
-		return perr(p, "port %s: MAC %s is multicast", pt->name, v);
-	pt->has_mac = true;
-	return 0;
-}
-
-static int
-pk_tap(struct parse_ctx *p, struct cfg_port *pt, const char *v)
-{
-	if (!valid_ifname(v))
-		return perr(p, "port %s: bad tap interface name '%s' (1-15 of "
-		    "[A-Za-z0-9._-])", pt->name, v);
-	strcpy(pt->tap, v);
-	return 0;
-}
-
-static int
-pk_tap_addr(struct parse_ctx *p, struct cfg_port *pt, const char *v)
-{
-	return parse_bool(p, "tap-addresses", v, &pt->tap_addresses);
-}
-
-static const struct port_key {
-	const char	*name;
-	port_fn		 fn;
-	const char	*usage;
-	const char	*help;
-} port_keys[] = {
-	{ "device", pk_device, "DEV",
-	  "ethdev name, PCI address or vdev arguments (required)" },
-	{ "role", pk_role, "protected|unprotected",
-	  "site side (cleartext) or internet side (ESP) (required)" },
-	{ "address", pk_address, "ADDR/LEN",
-	  "IPv4 or IPv6 address of the gateway on this port (repeatable)" },
-	{ "mtu", pk_mtu, "N", "IP MTU (576..9600; default: the device's)" },
-	{ "rx-queues", pk_rxq, "N",
-	  "rx queues (default: one per worker, capped by the device; RSS "
-	  "when > 1)" },
-	{ "tx-queues", pk_txq, "N",
-	  "tx queues (default: workers + 1, capped by the device; shared "
-	  "queues take a lock)" },
-	{ "rx-desc", pk_rxd, "N", "rx ring size (default: global rx-desc)" },
-	{ "tx-desc", pk_txd, "N", "tx ring size (default: global tx-desc)" },
-	{ "mbufs", pk_mbufs, "N", "mbufs in this port's pool (default: global mbufs)" },
-	{ "promiscuous", pk_promisc, "on|off", "promiscuous mode (default off)" },
-	{ "mac", pk_mac, "XX:XX:XX:XX:XX:XX", "set the port's MAC address" },
-	{ "tap", pk_tap, "IFNAME",
-	  "exception path: net_tap interface with the port's MAC" },
-	{ "tap-addresses", pk_tap_addr, "on|off",
-	  "assign the port's addresses to the tap (default on)" },
-};
-
-static int
-dir_port(struct parse_ctx *p, int argc, char **argv)
-{
-	struct dpsec_config *cfg = p->cfg;
-	struct cfg_port *pt;
-	size_t k;
-	int i, idx, rc;
-
-	if (!valid_name(argv[1]))
-		return perr(p, "bad port name '%s' (1-31 of [A-Za-z0-9_])",
-		    argv[1]);
-	idx = config_port_index(cfg, argv[1]);
-	if (idx < 0) {
-		if (cfg->nports >= CFG_MAX_PORTS)
-			return perr(p, "more than %d ports", CFG_MAX_PORTS);
-		pt = &cfg->port[cfg->nports++];
-		memset(pt, 0, sizeof(*pt));
-		strcpy(pt->name, argv[1]);
-		pt->tap_addresses = true;
-		pt->line = p->line;
-	} else
-		pt = &cfg->port[idx];
-	if ((argc - 2) % 2 != 0)
-		return perr(p, "port %s: keys and values must come in pairs",
-		    pt->name);
-	for (i = 2; i < argc; i += 2) {
-		for (k = 0; k < sizeof(port_keys) / sizeof(port_keys[0]); k++)
-			if (strcmp(argv[i], port_keys[k].name) == 0)
-				break;
-		if (k == sizeof(port_keys) / sizeof(port_keys[0]))
-			return perr(p, "port %s: unknown key '%s'", pt->name,
-			    argv[i]);
-		if ((rc = port_keys[k].fn(p, pt, argv[i + 1])) != 0)
-			return rc;
-	}
-	return 0;
-}
-
 /* ---- global directives -------------------------------------------- */
 
 static int
@@ -418,7 +228,7 @@ parse_lcore_list(struct parse_ctx *p, const char *s, uint64_t map[16])
 	int rc;
 
 	if (strlen(s) >= sizeof(buf))
-		return perr(p, "lcore list too long");
+		return cfg_perr(p, "lcore list too long");
 	strcpy(buf, s);
 	memset(map, 0, 16 * sizeof(uint64_t));
 	for (tok = strtok_r(buf, ",", &save); tok != NULL;
@@ -426,11 +236,11 @@ parse_lcore_list(struct parse_ctx *p, const char *s, uint64_t map[16])
 		dash = strchr(tok, '-');
 		if (dash != NULL)
 			*dash++ = '\0';
-		if ((rc = parse_u32(p, "lcore", tok, 0, 1023, &a)) != 0)
+		if ((rc = cfg_parse_u32(p, "lcore", tok, 0, 1023, &a)) != 0)
 			return rc;
 		b = a;
 		if (dash != NULL &&
-		    (rc = parse_u32(p, "lcore", dash, a, 1023, &b)) != 0)
+		    (rc = cfg_parse_u32(p, "lcore", dash, a, 1023, &b)) != 0)
 			return rc;
 		for (i = a; i <= b; i++)
 			map[i / 64] |= 1ULL << (i % 64);
@@ -449,12 +259,12 @@ dir_workers(struct parse_ctx *p, int argc, char **argv)
 		return 0;
 	}
 	if (argc == 2)
-		return parse_u32(p, "workers", argv[1], 1, 256, &cfg->workers);
+		return cfg_parse_u32(p, "workers", argv[1], 1, 256, &cfg->workers);
 	if (argc == 3 && strcmp(argv[1], "lcores") == 0) {
 		cfg->worker_lcores_set = true;
 		return parse_lcore_list(p, argv[2], cfg->worker_lcores);
 	}
-	return perr(p, "usage: workers N | workers all | workers lcores LIST");
+	return cfg_perr(p, "usage: workers N | workers all | workers lcores LIST");
 }
 
 static int
@@ -465,21 +275,21 @@ dir_idle(struct parse_ctx *p, int argc, char **argv)
 
 	if (strcmp(argv[1], "busy-poll") == 0) {
 		if (argc != 2)
-			return perr(p, "idle busy-poll takes no arguments");
+			return cfg_perr(p, "idle busy-poll takes no arguments");
 		cfg->idle = CFG_IDLE_BUSY;
 		return 0;
 	}
 	if (strcmp(argv[1], "sleep") != 0)
-		return perr(p, "idle: expected busy-poll or sleep, got '%s'",
+		return cfg_perr(p, "idle: expected busy-poll or sleep, got '%s'",
 		    argv[1]);
 	cfg->idle = CFG_IDLE_SLEEP;
-	if (argc >= 3 && (rc = parse_u32(p, "idle sleep min-us", argv[2], 1,
+	if (argc >= 3 && (rc = cfg_parse_u32(p, "idle sleep min-us", argv[2], 1,
 	    1000000, &cfg->idle_min_us)) != 0)
 		return rc;
-	if (argc >= 4 && (rc = parse_u32(p, "idle sleep max-us", argv[3],
+	if (argc >= 4 && (rc = cfg_parse_u32(p, "idle sleep max-us", argv[3],
 	    cfg->idle_min_us, 1000000, &cfg->idle_max_us)) != 0)
 		return rc;
-	if (argc >= 5 && (rc = parse_u32(p, "idle sleep polls", argv[4], 1,
+	if (argc >= 5 && (rc = cfg_parse_u32(p, "idle sleep polls", argv[4], 1,
 	    1000000, &cfg->idle_polls)) != 0)
 		return rc;
 	if (cfg->idle_max_us < cfg->idle_min_us)
@@ -491,13 +301,13 @@ dir_idle(struct parse_ctx *p, int argc, char **argv)
 static int								\
 fname(struct parse_ctx *p, int argc, char **argv)			\
 {									\
-	return parse_u32(p, what, argv[1], lo, hi, &p->cfg->field);	\
+	return cfg_parse_u32(p, what, argv[1], lo, hi, &p->cfg->field);	\
 }
 #define U16_DIR(fname, field, what, lo, hi)				\
 static int								\
 fname(struct parse_ctx *p, int argc, char **argv)			\
 {									\
-	return parse_u16(p, what, argv[1], lo, hi, &p->cfg->field);	\
+	return cfg_parse_u16(p, what, argv[1], lo, hi, &p->cfg->field);	\
 }
 
 U32_DIR(dir_mbufs, mbufs, "mbufs", 256, 16u << 20)
@@ -519,14 +329,14 @@ dir_ctrl_allow(struct parse_ctx *p, int argc, char **argv)
 		ids = c->allow_gid;
 		n = &c->n_allow_gid;
 	} else
-		return perr(p, "control-allow: want uid or gid, not '%s'",
+		return cfg_perr(p, "control-allow: want uid or gid, not '%s'",
 		    argv[1]);
 	for (i = 2; i < argc; i++) {
-		if ((rc = parse_u32(p, "control-allow id", argv[i], 0,
+		if ((rc = cfg_parse_u32(p, "control-allow id", argv[i], 0,
 		    UINT32_MAX - 1, &id)) != 0)
 			return rc;
 		if (*n >= CFG_CTRL_ALLOW)
-			return perr(p, "control-allow: more than %d %ss",
+			return cfg_perr(p, "control-allow: more than %d %ss",
 			    CFG_CTRL_ALLOW, argv[1]);
 		ids[(*n)++] = id;
 	}
@@ -552,7 +362,7 @@ dir_esp_fragment(struct parse_ctx *p, int argc, char **argv)
 	else if (strcmp(argv[1], "post") == 0)
 		p->cfg->mtu.esp_fragment = CFG_ESP_FRAG_POST;
 	else
-		return perr(p, "esp-fragment: expected pre or post, got '%s'",
+		return cfg_perr(p, "esp-fragment: expected pre or post, got '%s'",
 		    argv[1]);
 	return 0;
 }
@@ -562,11 +372,11 @@ dir_icmp_rate(struct parse_ctx *p, int argc, char **argv)
 {
 	int rc;
 
-	if ((rc = parse_u32(p, "icmp-rate", argv[1], 0, 1000000,
+	if ((rc = cfg_parse_u32(p, "icmp-rate", argv[1], 0, 1000000,
 	    &p->cfg->mtu.icmp_rate)) != 0)
 		return rc;
 	if (argc >= 3)
-		return parse_u32(p, "icmp-rate burst", argv[2], 1, 1000000,
+		return cfg_parse_u32(p, "icmp-rate burst", argv[2], 1, 1000000,
 		    &p->cfg->mtu.icmp_burst);
 	return 0;
 }
@@ -591,7 +401,7 @@ dir_outbound_seq(struct parse_ctx *p, int argc, char **argv)
 	else if (strcmp(argv[1], "atomic") == 0)
 		p->cfg->ipsec.outbound_seq = CFG_SEQ_ATOMIC;
 	else
-		return perr(p, "outbound-seq: expected owner or atomic, got "
+		return cfg_perr(p, "outbound-seq: expected owner or atomic, got "
 		    "'%s'", argv[1]);
 	return 0;
 }
@@ -603,7 +413,7 @@ static int
 dir_setkey(struct parse_ctx *p, int argc, char **argv)
 {
 	if (strlen(argv[1]) >= sizeof(p->cfg->ipsec.setkey))
-		return perr(p, "setkey: path too long");
+		return cfg_perr(p, "setkey: path too long");
 	strcpy(p->cfg->ipsec.setkey, argv[1]);
 	return 0;
 }
@@ -617,7 +427,7 @@ dir_icv_verify(struct parse_ctx *p, int argc, char **argv)
 	else if (strcmp(argv[1], "pmd") == 0)
 		p->cfg->ipsec.icv_pmd_verify = true;
 	else
-		return perr(p, "crypto-icv-verify: expected constant-time or "
+		return cfg_perr(p, "crypto-icv-verify: expected constant-time or "
 		    "pmd, got '%s'", argv[1]);
 	return 0;
 }
@@ -632,7 +442,7 @@ dir_route_table(struct parse_ctx *p, int argc, char **argv)
 	else if (strcmp(argv[1], "rib") == 0)
 		p->cfg->route_table = CFG_RT_RIB;
 	else
-		return perr(p, "route-table: expected auto, dir24 or rib, got "
+		return cfg_perr(p, "route-table: expected auto, dir24 or rib, got "
 		    "'%s'", argv[1]);
 	return 0;
 }
@@ -663,36 +473,36 @@ dir_route(struct parse_ctx *p, int argc, char **argv)
 		r.prefix.family = argv[1][7] == '6' ? AF_INET6 : AF_INET;
 		r.prefix.plen = 0;
 	} else if (config_parse_addr(argv[1], &r.prefix, true) != 0)
-		return perr(p, "route: bad prefix '%s'", argv[1]);
+		return cfg_perr(p, "route: bad prefix '%s'", argv[1]);
 	if (!prefix_is_network(&r.prefix))
-		return perr(p, "route: %s has host bits set beyond /%u", argv[1],
+		return cfg_perr(p, "route: %s has host bits set beyond /%u", argv[1],
 		    r.prefix.plen);
 	for (i = 2; i < argc; i += 2) {
 		if (i + 1 >= argc)
-			return perr(p, "route: '%s' needs a value", argv[i]);
+			return cfg_perr(p, "route: '%s' needs a value", argv[i]);
 		if (strcmp(argv[i], "via") == 0) {
 			if (config_parse_addr(argv[i + 1], &r.via, false) != 0)
-				return perr(p, "route: bad next hop '%s'",
+				return cfg_perr(p, "route: bad next hop '%s'",
 				    argv[i + 1]);
 			if (r.via.family != r.prefix.family)
-				return perr(p, "route: next hop %s is not of the "
+				return cfg_perr(p, "route: next hop %s is not of the "
 				    "prefix's family", argv[i + 1]);
 		} else if (strcmp(argv[i], "dev") == 0) {
-			if (!valid_name(argv[i + 1]))
-				return perr(p, "route: bad port name '%s'",
+			if (!cfg_valid_name(argv[i + 1]))
+				return cfg_perr(p, "route: bad port name '%s'",
 				    argv[i + 1]);
 			strcpy(r.port, argv[i + 1]);
 		} else
-			return perr(p, "route: unknown key '%s' (want via, dev)",
+			return cfg_perr(p, "route: unknown key '%s' (want via, dev)",
 			    argv[i]);
 	}
 	if (r.port[0] == '\0')
-		return perr(p, "route: missing 'dev PORT'");
+		return cfg_perr(p, "route: missing 'dev PORT'");
 	if (cfg->nroutes >= CFG_MAX_ROUTES)
-		return perr(p, "more than %d routes", CFG_MAX_ROUTES);
+		return cfg_perr(p, "more than %d routes", CFG_MAX_ROUTES);
 	if (cfg->nroutes == cfg->route_cap &&
 	    grow((void **)&cfg->route, &cfg->route_cap, sizeof(r)) != 0)
-		return perr(p, "out of memory");
+		return cfg_perr(p, "out of memory");
 	r.line = p->line;
 	cfg->route[cfg->nroutes++] = r;
 	return 0;
@@ -707,22 +517,22 @@ dir_neighbor(struct parse_ctx *p, int argc, char **argv)
 
 	memset(&n, 0, sizeof(n));
 	if (config_parse_addr(argv[1], &n.addr, false) != 0)
-		return perr(p, "neighbor: bad address '%s'", argv[1]);
-	if (parse_mac(argv[2], n.mac) != 0)
-		return perr(p, "neighbor: bad MAC '%s'", argv[2]);
+		return cfg_perr(p, "neighbor: bad address '%s'", argv[1]);
+	if (cfg_parse_mac(argv[2], n.mac) != 0)
+		return cfg_perr(p, "neighbor: bad MAC '%s'", argv[2]);
 	if (n.mac[0] & 1)
-		return perr(p, "neighbor: MAC %s is multicast", argv[2]);
+		return cfg_perr(p, "neighbor: MAC %s is multicast", argv[2]);
 	if (strcmp(argv[3], "dev") != 0)
-		return perr(p, "neighbor: expected 'dev PORT' after the MAC");
-	if (!valid_name(argv[4]))
-		return perr(p, "neighbor: bad port name '%s'", argv[4]);
+		return cfg_perr(p, "neighbor: expected 'dev PORT' after the MAC");
+	if (!cfg_valid_name(argv[4]))
+		return cfg_perr(p, "neighbor: bad port name '%s'", argv[4]);
 	strcpy(n.port, argv[4]);
 	if (cfg->nneighbors >= CFG_MAX_NEIGHBORS)
-		return perr(p, "more than %d static neighbors",
+		return cfg_perr(p, "more than %d static neighbors",
 		    CFG_MAX_NEIGHBORS);
 	if (cfg->nneighbors == cfg->neighbor_cap &&
 	    grow((void **)&cfg->neighbor, &cfg->neighbor_cap, sizeof(n)) != 0)
-		return perr(p, "out of memory");
+		return cfg_perr(p, "out of memory");
 	n.line = p->line;
 	cfg->neighbor[cfg->nneighbors++] = n;
 	return 0;
@@ -736,32 +546,32 @@ dir_ctrl_socket(struct parse_ctx *p, int argc, char **argv)
 	int i, rc;
 
 	if (argv[1][0] != '/')
-		return perr(p, "control-socket: path must be absolute");
+		return cfg_perr(p, "control-socket: path must be absolute");
 	if (strlen(argv[1]) >= sizeof(c->socket_path))
-		return perr(p, "control-socket: path too long");
+		return cfg_perr(p, "control-socket: path too long");
 	strcpy(c->socket_path, argv[1]);
 	for (i = 2; i < argc; i += 2) {
 		if (i + 1 >= argc)
-			return perr(p, "control-socket: '%s' needs a value",
+			return cfg_perr(p, "control-socket: '%s' needs a value",
 			    argv[i]);
 		if (strcmp(argv[i], "owner") == 0) {
 			if (strlen(argv[i + 1]) >= sizeof(c->socket_owner))
-				return perr(p, "control-socket: owner too long");
+				return cfg_perr(p, "control-socket: owner too long");
 			strcpy(c->socket_owner, argv[i + 1]);
 		} else if (strcmp(argv[i], "mode") == 0) {
-			if ((rc = parse_u32(p, "control-socket mode", argv[i + 1],
+			if ((rc = cfg_parse_u32(p, "control-socket mode", argv[i + 1],
 			    0, 0777, &mode)) != 0)
 				return rc;
 			c->socket_mode = mode;
 		} else
-			return perr(p, "control-socket: unknown key '%s' (want "
+			return cfg_perr(p, "control-socket: unknown key '%s' (want "
 			    "owner, mode)", argv[i]);
 	}
 	return 0;
 }
 
 static const struct directive directives[] = {
-	{ "port", 1, -1, dir_port, "NAME KEY VALUE [KEY VALUE ...]",
+	{ "port", 1, -1, cfg_dir_port, "NAME KEY VALUE [KEY VALUE ...]",
 	  "declare or extend a port; keys below" },
 	{ "route", 3, 5, dir_route, "PREFIX|default|default6 [via ADDR] dev PORT",
 	  "static route; without via the prefix is on-link" },
@@ -930,7 +740,7 @@ parse_line(struct parse_ctx *p, char *line)
 
 	argc = split(line, argv);
 	if (argc < 0)
-		return perr(p, "more than %d words", MAX_WORDS);
+		return cfg_perr(p, "more than %d words", MAX_WORDS);
 	if (argc == 0)
 		return 0;
 	for (i = 0; i < sizeof(directives) / sizeof(directives[0]); i++) {
@@ -941,10 +751,10 @@ parse_line(struct parse_ctx *p, char *line)
 		nargs = argc - 1;
 		if (nargs < d->min_args || (d->max_args >= 0 &&
 		    nargs > d->max_args))
-			return perr(p, "usage: %s %s", d->name, d->usage);
+			return cfg_perr(p, "usage: %s %s", d->name, d->usage);
 		return d->fn(p, argc, argv);
 	}
-	return perr(p, "unknown directive '%s'", argv[0]);
+	return cfg_perr(p, "unknown directive '%s'", argv[0]);
 }
 
 static int
@@ -956,7 +766,7 @@ check(struct parse_ctx *p)
 
 	if (cfg->nports == 0) {
 		p->line = 0;
-		return perr(p, "no port declared (need at least one 'port NAME "
+		return cfg_perr(p, "no port declared (need at least one 'port NAME "
 		    "device DEV role ROLE')");
 	}
 	for (i = 0; i < cfg->nports; i++) {
@@ -964,17 +774,17 @@ check(struct parse_ctx *p)
 
 		p->line = pt->line;
 		if (pt->device[0] == '\0')
-			return perr(p, "port %s: no device", pt->name);
+			return cfg_perr(p, "port %s: no device", pt->name);
 		if (pt->role == CFG_ROLE_NONE)
-			return perr(p, "port %s: no role (protected or "
+			return cfg_perr(p, "port %s: no role (protected or "
 			    "unprotected)", pt->name);
 		for (j = 0; j < i; j++) {
 			if (strcmp(cfg->port[j].device, pt->device) == 0)
-				return perr(p, "port %s: device already used by "
+				return cfg_perr(p, "port %s: device already used by "
 				    "port %s", pt->name, cfg->port[j].name);
 			if (pt->tap[0] != '\0' &&
 			    strcmp(cfg->port[j].tap, pt->tap) == 0)
-				return perr(p, "port %s: tap %s already used by "
+				return cfg_perr(p, "port %s: tap %s already used by "
 				    "port %s", pt->name, pt->tap,
 				    cfg->port[j].name);
 		}
@@ -988,7 +798,7 @@ check(struct parse_ctx *p)
 					    pt->addr[m].family &&
 					    memcmp(cfg->port[j].addr[k].u.bytes,
 					    pt->addr[m].u.bytes, 16) == 0)
-						return perr(p, "port %s: address "
+						return cfg_perr(p, "port %s: address "
 						    "%s already on port %s",
 						    pt->name, config_fmt_addr(
 						    &pt->addr[m], false, b,
@@ -1001,13 +811,13 @@ check(struct parse_ctx *p)
 
 		p->line = r->line;
 		if (config_port_index(cfg, r->port) < 0)
-			return perr(p, "route: unknown port '%s'", r->port);
+			return cfg_perr(p, "route: unknown port '%s'", r->port);
 		for (j = 0; j < i; j++)
 			if (cfg->route[j].prefix.family == r->prefix.family &&
 			    cfg->route[j].prefix.plen == r->prefix.plen &&
 			    memcmp(cfg->route[j].prefix.u.bytes,
 			    r->prefix.u.bytes, 16) == 0)
-				return perr(p, "route: %s already defined at "
+				return cfg_perr(p, "route: %s already defined at "
 				    "line %u", config_fmt_addr(&r->prefix, true,
 				    b, sizeof(b)), cfg->route[j].line);
 	}
@@ -1018,25 +828,25 @@ check(struct parse_ctx *p)
 		p->line = n->line;
 		pi = config_port_index(cfg, n->port);
 		if (pi < 0)
-			return perr(p, "neighbor: unknown port '%s'", n->port);
+			return cfg_perr(p, "neighbor: unknown port '%s'", n->port);
 		for (j = 0; j < i; j++)
 			if (strcmp(cfg->neighbor[j].port, n->port) == 0 &&
 			    cfg->neighbor[j].addr.family == n->addr.family &&
 			    memcmp(cfg->neighbor[j].addr.u.bytes,
 			    n->addr.u.bytes, 16) == 0)
-				return perr(p, "neighbor: %s on %s already "
+				return cfg_perr(p, "neighbor: %s on %s already "
 				    "defined at line %u", config_fmt_addr(
 				    &n->addr, false, b, sizeof(b)), n->port,
 				    cfg->neighbor[j].line);
 	}
 	if (cfg->nneighbors > cfg->neighbor_max / 2) {
 		p->line = 0;
-		return perr(p, "%u static neighbors need neighbor-max >= %u",
+		return cfg_perr(p, "%u static neighbors need neighbor-max >= %u",
 		    cfg->nneighbors, cfg->nneighbors * 2);
 	}
 	if (cfg->nroutes + cfg->nports * CFG_MAX_ADDRS > cfg->route_max) {
 		p->line = 0;
-		return perr(p, "%u routes exceed route-max %u", cfg->nroutes,
+		return cfg_perr(p, "%u routes exceed route-max %u", cfg->nroutes,
 		    cfg->route_max);
 	}
 	return 0;
@@ -1054,13 +864,13 @@ parse_stream(struct parse_ctx *p, FILE *f)
 		p->line++;
 		len = strlen(line);
 		if (len == sizeof(line) - 1 && line[len - 1] != '\n' && !feof(f))
-			return perr(p, "line longer than %d bytes", MAX_LINE - 2);
+			return cfg_perr(p, "line longer than %d bytes", MAX_LINE - 2);
 		if ((rc = parse_line(p, line)) != 0)
 			return rc;
 	}
 	if (ferror(f)) {
 		p->line = 0;
-		return perr(p, "read error");
+		return cfg_perr(p, "read error");
 	}
 	return check(p);
 }
@@ -1118,7 +928,5 @@ config_usage(FILE *f)
 		    directives[i].usage, directives[i].help);
 	fprintf(f, "Port keys (port NAME KEY VALUE ...; a port may span "
 	    "several lines):\n");
-	for (i = 0; i < sizeof(port_keys) / sizeof(port_keys[0]); i++)
-		fprintf(f, "  %s %s\n      %s\n", port_keys[i].name,
-		    port_keys[i].usage, port_keys[i].help);
+	cfg_port_usage(f);
 }
