@@ -33,7 +33,7 @@
  * 8 bytes before auth_off), so ESN + GMAC is not offered here.
  *
  * Inbound AEAD on crypto_aesni_mb (without XFORM_F_PMD_VERIFY) does not
- * go through the PMD at all: it calls intel-ipsec-mb, the library the PMD
+ * go through the PMD at all (xform_imb.c): it calls intel-ipsec-mb, the library the PMD
  * itself drives, which decrypts in place and writes the tag to our buffer,
  * and we compare the tag with CRYPTO_memcmp.  AES-GCM: the direct API
  * (IMB_AES*_GCM_DEC, a plain function call).  ChaCha20-Poly1305: jobs on
@@ -54,10 +54,6 @@
 #include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
-
-#ifdef XFORM_HAVE_IPSEC_MB
-#include <intel-ipsec-mb.h>
-#endif
 
 #include "xform_priv.h"
 
@@ -108,25 +104,12 @@ struct cdev_sess {
 
 static struct cdev_dev *devs[XFORM_ENGINE_MAX];
 static struct rte_mempool *sess_pool;
-#ifdef XFORM_HAVE_IPSEC_MB
-/* Direct API function table for the control thread (key expansion) and
- * GCM calls (read-only after xform_cdev_init()); one job manager per
- * worker ([O] by that worker) for ChaCha20-Poly1305 jobs. */
-static IMB_MGR *imb;
-static IMB_MGR **imb_w;
-static unsigned int imb_nw;
-#endif
 
 /* Can inbound AEAD on device d run through the direct API? */
 static inline bool
 direct_able(const struct cdev_dev *d)
 {
-#ifdef XFORM_HAVE_IPSEC_MB
-	return imb != NULL && d->e == XFORM_ENGINE_CDEV_AESNI_MB;
-#else
-	(void)d;
-	return false;
-#endif
+	return xform_imb_available() && d->e == XFORM_ENGINE_CDEV_AESNI_MB;
 }
 
 static inline struct cdev_priv *
@@ -363,156 +346,19 @@ sess_make(const struct cdev_dev *d, struct cdev_sess *cs, struct cdev_xf *x,
 static int
 direct_init(const struct xform_session *s, struct cdev_sess *cs)
 {
-#ifdef XFORM_HAVE_IPSEC_MB
-	bool gcm = xform_is_gcm(s->ealg);
-	size_t sz = gcm ? sizeof(struct gcm_key_data) : 32;
+	int rc = xform_imb_key_init(s, &cs->dkey, &cs->dkey_len);
 
-	sz = RTE_ALIGN_CEIL(sz, 64);
-	cs->dkey = aligned_alloc(64, sz);
-	if (cs->dkey == NULL)
-		return -ENOMEM;
-	cs->dkey_len = sz;
-	if (!gcm)
-		memcpy(cs->dkey, s->ekey, 32);
-	else if (s->ekey_len == 16)
-		IMB_AES128_GCM_PRE(imb, s->ekey, cs->dkey);
-	else if (s->ekey_len == 24)
-		IMB_AES192_GCM_PRE(imb, s->ekey, cs->dkey);
-	else
-		IMB_AES256_GCM_PRE(imb, s->ekey, cs->dkey);
-	cs->direct = true;
-	return 0;
-#else
-	(void)s;
-	(void)cs;
-	return -ENOTSUP;
-#endif
+	if (rc == 0)
+		cs->direct = true;
+	return rc;
 }
-
-#ifdef XFORM_HAVE_IPSEC_MB
-/* A finished ChaCha20-Poly1305 job: compare its tag; 1 if OK. */
-static inline uint16_t
-job_done(const struct xform_session *s, IMB_JOB *job)
-{
-	struct xform_op *op = job->user_data;
-
-	if (job->status != IMB_STATUS_COMPLETED)
-		op->status = XFORM_ST_ERROR;
-	else
-		op->status = CRYPTO_memcmp(job->user_data2,
-		    rte_pktmbuf_mtod(op->m, uint8_t *) + op->digest_off,
-		    s->icv_len) == 0 ? XFORM_ST_OK : XFORM_ST_AUTH_FAILED;
-	return op->status == XFORM_ST_OK;
-}
-
-static uint16_t
-chacha_jobs(const struct xform_session *s, const struct cdev_sess *cs,
-    unsigned int worker, struct xform_op *ops, uint16_t n)
-{
-	IMB_MGR *m = imb_w[worker];
-	uint8_t nonce[XFORM_BURST_MAX][12], tag[XFORM_BURST_MAX][16];
-	uint16_t i, sub = 0, fin = 0, ok = 0;
-	IMB_JOB *job;
-	uint8_t *p;
-
-	for (i = 0; i < n; i++) {
-		struct xform_op *op = &ops[i];
-
-		if (op->status != XFORM_ST_OK)
-			continue;
-		p = rte_pktmbuf_mtod(op->m, uint8_t *);
-		xform_nonce12(s, op, nonce[i]);
-		job = IMB_GET_NEXT_JOB(m);
-		job->cipher_mode = IMB_CIPHER_CHACHA20_POLY1305;
-		job->hash_alg = IMB_AUTH_CHACHA20_POLY1305;
-		job->cipher_direction = IMB_DIR_DECRYPT;
-		job->chain_order = IMB_ORDER_HASH_CIPHER;
-		job->enc_keys = cs->dkey;
-		job->dec_keys = cs->dkey;
-		job->key_len_in_bytes = 32;
-		job->src = p;
-		job->dst = p + op->cipher_off;
-		job->cipher_start_src_offset_in_bytes = op->cipher_off;
-		job->msg_len_to_cipher_in_bytes = op->cipher_len;
-		job->hash_start_src_offset_in_bytes = op->cipher_off;
-		job->msg_len_to_hash_in_bytes = op->cipher_len;
-		job->iv = nonce[i];
-		job->iv_len_in_bytes = 12;
-		job->u.CHACHA20_POLY1305.aad = op->aad;
-		job->u.CHACHA20_POLY1305.aad_len_in_bytes = s->aad_len;
-		job->auth_tag_output = tag[i];
-		job->auth_tag_output_len_in_bytes = 16;
-		job->user_data = op;
-		job->user_data2 = tag[i];
-		sub++;
-		for (job = IMB_SUBMIT_JOB(m); job != NULL;
-		    job = IMB_GET_COMPLETED_JOB(m)) {
-			ok += job_done(s, job);
-			fin++;
-		}
-	}
-	while (fin < sub) {
-		job = IMB_FLUSH_JOB(m);
-		if (job == NULL)
-			break;		/* cannot happen: jobs are queued */
-		for (; job != NULL; job = IMB_GET_COMPLETED_JOB(m)) {
-			ok += job_done(s, job);
-			fin++;
-		}
-	}
-	return ok;
-}
-#endif
 
 /* Inbound AEAD through intel-ipsec-mb: decrypt, tag, CRYPTO_memcmp. */
-static uint16_t
+static inline uint16_t
 direct_process(const struct xform_session *s, const struct cdev_sess *cs,
     unsigned int worker, struct xform_op *ops, uint16_t n)
 {
-#ifdef XFORM_HAVE_IPSEC_MB
-	uint8_t nonce[12], tag[16];
-	uint16_t i, ok = 0;
-	uint8_t *p, *c;
-
-	if (!xform_is_gcm(s->ealg))
-		return chacha_jobs(s, cs, worker, ops, n);
-	for (i = 0; i < n; i++) {
-		struct xform_op *op = &ops[i];
-
-		if (op->status != XFORM_ST_OK)
-			continue;
-		p = rte_pktmbuf_mtod(op->m, uint8_t *);
-		c = p + op->cipher_off;
-		xform_nonce12(s, op, nonce);
-		{
-			struct gcm_context_data ctx;
-
-			if (s->ekey_len == 16)
-				IMB_AES128_GCM_DEC(imb, cs->dkey, &ctx, c, c,
-				    op->cipher_len, nonce, op->aad,
-				    s->aad_len, tag, s->icv_len);
-			else if (s->ekey_len == 24)
-				IMB_AES192_GCM_DEC(imb, cs->dkey, &ctx, c, c,
-				    op->cipher_len, nonce, op->aad,
-				    s->aad_len, tag, s->icv_len);
-			else
-				IMB_AES256_GCM_DEC(imb, cs->dkey, &ctx, c, c,
-				    op->cipher_len, nonce, op->aad,
-				    s->aad_len, tag, s->icv_len);
-		}
-		op->status = CRYPTO_memcmp(tag, p + op->digest_off,
-		    s->icv_len) == 0 ? XFORM_ST_OK : XFORM_ST_AUTH_FAILED;
-		ok += op->status == XFORM_ST_OK;
-	}
-	return ok;
-#else
-	(void)s;
-	(void)cs;
-	(void)worker;
-	(void)ops;
-	(void)n;
-	return 0;
-#endif
+	return xform_imb_decrypt(s, cs->dkey, worker, ops, n);
 }
 
 static void
@@ -897,54 +743,6 @@ err:
 	return -EIO;
 }
 
-#ifdef XFORM_HAVE_IPSEC_MB
-static IMB_MGR *
-imb_new(void)
-{
-	IMB_MGR *m = alloc_mb_mgr(0);
-
-	if (m == NULL)
-		return NULL;
-	init_mb_mgr_auto(m, NULL);
-	if (imb_get_errno(m) != 0) {
-		free_mb_mgr(m);
-		return NULL;
-	}
-	return m;
-}
-
-static void
-imb_free(void)
-{
-	unsigned int i;
-
-	for (i = 0; imb_w != NULL && i < imb_nw; i++)
-		if (imb_w[i] != NULL)
-			free_mb_mgr(imb_w[i]);
-	free(imb_w);
-	imb_w = NULL;
-	imb_nw = 0;
-	if (imb != NULL)
-		free_mb_mgr(imb);
-	imb = NULL;
-}
-
-/* The direct-API manager and one job manager per worker, or none. */
-static void
-imb_setup(unsigned int nw)
-{
-	unsigned int i;
-
-	imb = imb_new();
-	imb_w = calloc(nw, sizeof(*imb_w));
-	imb_nw = nw;
-	for (i = 0; imb != NULL && imb_w != NULL && i < nw; i++)
-		if ((imb_w[i] = imb_new()) == NULL)
-			break;
-	if (imb == NULL || imb_w == NULL || i < nw)
-		imb_free();
-}
-#endif
 
 int
 xform_cdev_init(const struct xform_config *cfg)
@@ -984,15 +782,13 @@ xform_cdev_init(const struct xform_config *cfg)
 	if (devs[XFORM_ENGINE_CDEV_AESNI_MB] == NULL)
 		XFORM_LOG(INFO, "no crypto_aesni_mb device: AES falls back to "
 		    "the next engine");
-#ifdef XFORM_HAVE_IPSEC_MB
 	else {
-		imb_setup(cfg->n_workers);
-		XFORM_LOG(INFO, "engine cdev-aesni_mb: inbound AEAD %s",
-		    imb != NULL ? "through intel-ipsec-mb " IMB_VERSION_STR
-		    "'s direct API, tags compared in constant time" :
+		xform_imb_setup(cfg->n_workers);
+		XFORM_LOG(INFO, "engine cdev-aesni_mb: inbound AEAD %s%s",
+		    xform_imb_available() ? "through intel-ipsec-mb " : "",
+		    xform_imb_available() ? xform_imb_version() :
 		    "unavailable on the direct API: verified by the PMD");
 	}
-#endif
 	return used > 0 ? 0 : -ENODEV;
 }
 
@@ -1012,7 +808,5 @@ xform_cdev_fini(void)
 	}
 	rte_mempool_free(sess_pool);
 	sess_pool = NULL;
-#ifdef XFORM_HAVE_IPSEC_MB
-	imb_free();
-#endif
+	xform_imb_free();
 }

@@ -154,4 +154,29 @@ void xform_wipe(void *p, size_t len);
 int xform_cdev_init(const struct xform_config *cfg);
 void xform_cdev_fini(void);
 
+/*
+ * intel-ipsec-mb for inbound AEAD on cdev-aesni_mb (xform_imb.c): the tag
+ * comes back and is compared with CRYPTO_memcmp.  Without the library
+ * (meson option ipsec_mb) xform_imb_available() is false and the others
+ * return -ENOTSUP or 0.
+ */
+/** One manager for key expansion and GCM, one per worker for ChaCha20
+ * jobs; 0 or -ENOTSUP (then none).  Thread: control, at init. */
+int xform_imb_setup(unsigned int n_workers);
+/** Free the managers.  Thread: control, workers stopped. */
+void xform_imb_free(void);
+/** Set up and usable?  Thread: any, after xform_imb_setup(). */
+bool xform_imb_available(void);
+/** Library version and mode, for the init log line. */
+const char *xform_imb_version(void);
+/** Expanded key state of inbound AEAD session @p s (aligned_alloc'd; the
+ * caller wipes and frees it); 0, -ENOMEM or -ENOTSUP.  Thread: control. */
+int xform_imb_key_init(const struct xform_session *s, void **dkey,
+    size_t *dkey_len);
+/** Decrypt in place and compare the tags of ops[0..n) (those with
+ * status OK); sets each status; returns the number OK.
+ * Thread: worker @p worker. */
+uint16_t xform_imb_decrypt(const struct xform_session *s, const void *dkey,
+    unsigned int worker, struct xform_op *ops, uint16_t n);
+
 #endif /* DPSEC_XFORM_PRIV_H */
