@@ -82,7 +82,11 @@ class Client:
         self.s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.s.connect(path)
 
-    def send(self, m):
+    def send(self, m, timeout=30.0):
+        # Not recv()'s timeout, which stays set on the socket: a 10 ms
+        # recv poll must not make a send give up while the server is
+        # briefly behind (a loaded machine).
+        self.s.settimeout(timeout)
         self.s.send(m)
 
     def recv(self, timeout=5.0):

@@ -237,6 +237,14 @@ class Racer(threading.Thread):
                       add=0, ok=0, err=0)
         self.seq = 1000
         self.rnd = random.Random(7)
+        self.error = None
+
+    def run(self):
+        try:
+            self.race()
+        except Exception as e:  # reported by the soak, not lost
+            self.error = repr(e)
+            raise
 
     def recv(self, timeout):
         try:
@@ -249,7 +257,7 @@ class Racer(threading.Thread):
         self.cl.send(K.msg(mtype, exts, seq=self.seq, pid=777))
         return self.seq
 
-    def run(self):
+    def race(self):
         self.req(K.REGISTER, [])
         free = list(RACE_SPI)
         todo = []           # (time, action, spi)
@@ -609,6 +617,8 @@ neighbor 198.18.0.2 {peer} dev b
             t.join(120)
             racer.join(60)
             res["churn"] = dict(counts, **racer.n)
+            check(racer.error is None,
+                  "GETSPI/ACQUIRE racer died: %s" % racer.error)
             res["rss_churn"] = rss(pid)
             res["ctl_cmds"] = ctl.cmds
 
