@@ -128,11 +128,14 @@ sa_line(struct sa *sa, FILE *f, bool json, bool first)
 	if (!json) {
 		fprintf(f, "  sa %-36s %-7s %s out %" PRIu64 " pkts %" PRIu64
 		    " bytes seq %" PRIu64 " drops %" PRIu64 " | in %" PRIu64
-		    " pkts %" PRIu64 " bytes drops %" PRIu64 " | owner %u\n",
+		    " pkts %" PRIu64 " bytes drops %" PRIu64 " | owner %u"
+		    " | engine out %s in %s\n",
 		    buf, sa_state_name(sa_state(sa)),
 		    sa->kind == SA_KIND_ACQUIRE ? "(acquire)" : "",
 		    so.packets, so.bytes, rt ? esp_sa_seq(rt->out) : 0, dout,
-		    si.packets, si.bytes, din, rt ? rt->owner : 0);
+		    si.packets, si.bytes, din, rt ? rt->owner : 0,
+		    rt ? esp_sa_engine(rt->out) : "-",
+		    rt ? esp_sa_engine(rt->in) : "-");
 		for (r = 1; r < ESP_DROP_MAX; r++)
 			if (so.drops[r] + si.drops[r] != 0)
 				fprintf(f, "      %-16s out %" PRIu64 " in %" PRIu64
@@ -143,10 +146,12 @@ sa_line(struct sa *sa, FILE *f, bool json, bool first)
 	fprintf(f, "%s\n    {\"spi\": %u, \"sa\": \"%s\", \"state\": \"%s\", "
 	    "\"kind\": %u, \"out_packets\": %" PRIu64 ", \"out_bytes\": %"
 	    PRIu64 ", \"out_seq\": %" PRIu64 ", \"in_packets\": %" PRIu64
-	    ", \"in_bytes\": %" PRIu64 ", \"owner\": %u, \"drops\": {",
+	    ", \"in_bytes\": %" PRIu64 ", \"owner\": %u, \"engine_out\": "
+	    "\"%s\", \"engine_in\": \"%s\", \"drops\": {",
 	    first ? "" : ",", sa->spi, buf, sa_state_name(sa_state(sa)),
 	    sa->kind, so.packets, so.bytes, rt ? esp_sa_seq(rt->out) : 0,
-	    si.packets, si.bytes, rt ? rt->owner : 0);
+	    si.packets, si.bytes, rt ? rt->owner : 0,
+	    rt ? esp_sa_engine(rt->out) : "", rt ? esp_sa_engine(rt->in) : "");
 	for (r = 1; r < ESP_DROP_MAX; r++)
 		fprintf(f, "%s\"%s\": %" PRIu64, r > 1 ? ", " : "",
 		    esp_drop_name(r), so.drops[r] + si.drops[r]);

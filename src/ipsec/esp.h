@@ -254,6 +254,13 @@ uint64_t esp_sa_seq(const struct esp_sa *sa);
 uint32_t esp_sa_spi(const struct esp_sa *sa);
 
 /**
+ * The name of the crypto engine the SA's session runs on ("openssl",
+ * "sodium", "cdev-aesni_mb", ...: xform_engine_name()), for counters and
+ * logs.  Thread contract: any thread.
+ */
+const char *esp_sa_engine(const struct esp_sa *sa);
+
+/**
  * Classify an inbound packet from the unprotected side and find its SPI
  * for the SA lookup (data at the outer IP header, contiguous first
  * segment): plain ESP (protocol 50), or RFC 3948 UDP-encapsulated ESP

@@ -304,6 +304,12 @@ esp_sa_seq_exhausted(const struct esp_sa *sa)
 	return __atomic_load_n(&sa->seq_exhausted, __ATOMIC_ACQUIRE) != 0;
 }
 
+const char *
+esp_sa_engine(const struct esp_sa *sa)
+{
+	return xform_engine_name(xform_session_engine(sa->xs));
+}
+
 uint64_t
 esp_sa_seq(const struct esp_sa *sa)
 {
