@@ -89,13 +89,22 @@ on_release(void *arg, struct sa *sa, struct rte_mbuf *m[], uint32_t n)
 		give_back(app, m[i]);
 }
 
-/* sa_install succeeded: the SA becomes MATURE now; hold direct sends. */
+/*
+ * sa_install succeeded: the SA becomes MATURE now; hold direct sends
+ * until the packets it releases are on the injection rings.  Only if it
+ * releases some: packets queued on acquire entries of its templates (the
+ * others in flight are covered by the flow buckets).  A key manager's or
+ * operator's ADD with nothing waiting holds up no traffic: under SA churn
+ * a hold for every install kept most traffic in the backlog.
+ */
 static void
 on_installed(void *arg, struct sa *sa)
 {
 	struct dp_app *app = arg;
 	uint64_t g = __atomic_load_n(&app->hold_gen, __ATOMIC_RELAXED);
 
+	if (sad_template_queued(app->sad, sa) == 0)
+		return;
 	if ((g & 1) == 0)
 		__atomic_store_n(&app->hold_gen, g + 1, __ATOMIC_SEQ_CST);
 }

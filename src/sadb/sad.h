@@ -275,6 +275,14 @@ uint32_t sad_lookup_in(const struct sad *sad,
     const struct sad_in_key *const keys[], uint32_t n, struct sa *sa[]);
 
 /**
+ * Packets queued on the acquire entries of @p sa's outbound templates
+ * (the ones installing @p sa may release).  For an install hook: 0 means
+ * no queued outbound packet can be released by this install.
+ * Thread contract: control thread.
+ */
+uint32_t sad_template_queued(struct sad *sad, const struct sa *sa);
+
+/**
  * Outbound burst lookup by policy template. Returns the preferred SA for
  * the template: the newest MATURE, else the newest DYING, else an acquire
  * entry (LARVAL). Same contract as sad_lookup_in().

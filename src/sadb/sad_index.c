@@ -303,3 +303,27 @@ sad_lookup_out(const struct sad *sad, const struct sad_out_key *const keys[],
 {
 	return lookup_bulk(sad->out, (const void *const *)keys, n, sa);
 }
+
+uint32_t
+sad_template_queued(struct sad *sad, const struct sa *sa)
+{
+	struct sad_out_key k;
+	struct sa *c;
+	unsigned int slots = sad_ob_slots(sa);
+	uint32_t n = 0;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (!(slots & (1u << i)))
+			continue;
+		ob_key(sa, i, &k);
+		for (c = sad_ob_head(sad, &k); c != NULL; c = c->ob_next[i]) {
+			if (c == sa || c->kind != SA_KIND_ACQUIRE)
+				continue;
+			sa_lock(c);
+			n += c->lq_len;
+			sa_unlock(c);
+		}
+	}
+	return n;
+}
